@@ -1,0 +1,228 @@
+#include "catalog.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "error.hpp"
+#include "text.hpp"
+
+namespace stratus {
+
+extern const char* const kBuiltinCatalogCsv;  // generated from data/ec2-instance-types.csv
+
+std::optional<Arch> parse_arch(std::string_view s) noexcept {
+    if (iequals(s, "x86_64") || iequals(s, "amd64")) return Arch::x86_64;
+    if (iequals(s, "arm64") || iequals(s, "aarch64")) return Arch::arm64;
+    return std::nullopt;
+}
+
+const char* arch_name(Arch a) noexcept { return a == Arch::arm64 ? "arm64" : "x86_64"; }
+
+Arch host_arch() noexcept {
+#if defined(__aarch64__)
+    return Arch::arm64;
+#else
+    return Arch::x86_64;
+#endif
+}
+
+std::optional<Capacity> parse_capacity(std::string_view s) noexcept {
+    if (iequals(s, "on-demand") || iequals(s, "ondemand")) return Capacity::on_demand;
+    if (iequals(s, "spot")) return Capacity::spot;
+    return std::nullopt;
+}
+
+const char* capacity_name(Capacity c) noexcept { return c == Capacity::spot ? "spot" : "on-demand"; }
+
+std::optional<double> InstanceType::price(std::string_view region, Capacity c) const noexcept {
+    for (const RegionPrice& p : prices)
+        if (p.region == region) return p.usd_per_hour[static_cast<int>(c)];
+    return std::nullopt;
+}
+
+namespace {
+
+// Column kinds a catalog CSV may have. "ondemand_usd_per_hour_us_east_1"
+// style columns carry a region in their name (the built-in file's form);
+// "region" + "ondemand_usd_per_hour"/"spot_usd_per_hour" carry it in a cell.
+enum class Col { name, family, arch, vcpus, memory, gpus, gpu_model, gpu_memory, efa, network, region,
+                 ondemand, spot, ondemand_in_region };
+
+struct Column {
+    Col kind;
+    std::string header;
+    std::string region;  // for ondemand_in_region
+};
+
+std::vector<std::string> split_csv_row(std::string_view line) {
+    // The catalog never quotes cells: commas cannot appear in any field.
+    std::vector<std::string> cells;
+    size_t start = 0;
+    while (true) {
+        size_t comma = line.find(',', start);
+        cells.emplace_back(trim(line.substr(start, comma == std::string_view::npos ? line.npos : comma - start)));
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+    }
+    return cells;
+}
+
+Column parse_header_cell(const std::string& cell, const std::string& source) {
+    static const struct { const char* name; Col kind; } fixed[] = {
+        {"instance_type", Col::name}, {"family", Col::family}, {"arch", Col::arch}, {"vcpus", Col::vcpus},
+        {"memory_mib", Col::memory}, {"gpus", Col::gpus}, {"gpu_model", Col::gpu_model},
+        {"gpu_memory_mib", Col::gpu_memory}, {"efa", Col::efa}, {"network_gbps", Col::network},
+        {"region", Col::region}, {"ondemand_usd_per_hour", Col::ondemand}, {"spot_usd_per_hour", Col::spot}};
+    std::string h = lower(cell);
+    for (const auto& f : fixed)
+        if (h == f.name) return Column{f.kind, h, ""};
+    static const std::string prefix = "ondemand_usd_per_hour_";
+    if (h.compare(0, prefix.size(), prefix) == 0 && h.size() > prefix.size()) {
+        std::string region = h.substr(prefix.size());
+        for (char& c : region)
+            if (c == '_') c = '-';
+        return Column{Col::ondemand_in_region, h, region};
+    }
+    throw ConfigError(source, 1, cell, "unknown catalog column");
+}
+
+RegionPrice& region_entry(InstanceType& t, const std::string& region) {
+    for (RegionPrice& p : t.prices)
+        if (p.region == region) return p;
+    t.prices.push_back(RegionPrice{region, {}});
+    return t.prices.back();
+}
+
+}  // namespace
+
+void Catalog::merge_csv(std::string_view text, const std::string& source) {
+    std::vector<InstanceType> types = types_;
+    std::unordered_map<std::string, size_t> index = index_;
+
+    std::vector<Column> columns;
+    unsigned lineno = 0;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t eol = text.find('\n', pos);
+        std::string_view line = text.substr(pos, eol == std::string_view::npos ? text.npos : eol - pos);
+        pos = eol == std::string_view::npos ? text.size() : eol + 1;
+        ++lineno;
+        line = trim(line);
+        if (line.empty() || line[0] == '#') continue;
+        std::vector<std::string> cells = split_csv_row(line);
+        if (columns.empty()) {
+            for (const std::string& c : cells) columns.push_back(parse_header_cell(c, source));
+            bool has_name = false;
+            for (const Column& c : columns) has_name |= c.kind == Col::name;
+            if (!has_name) throw ConfigError(source, lineno, "instance_type", "header lacks the instance_type column");
+            continue;
+        }
+        if (cells.size() != columns.size())
+            throw ConfigError(source, lineno, "",
+                              "expected " + std::to_string(columns.size()) + " cells, found " + std::to_string(cells.size()));
+
+        std::string name, region;
+        for (size_t i = 0; i < columns.size(); ++i) {
+            if (columns[i].kind == Col::name) name = lower(cells[i]);
+            if (columns[i].kind == Col::region) region = lower(cells[i]);
+        }
+        if (name.empty()) throw ConfigError(source, lineno, "instance_type", "empty instance type name");
+        auto found = index.find(name);
+        bool is_new = found == index.end();
+        InstanceType t = is_new ? InstanceType{} : types[found->second];
+        t.name = name;
+        bool has_arch = !is_new, has_vcpus = !is_new, has_memory = !is_new;
+
+        for (size_t i = 0; i < columns.size(); ++i) {
+            const std::string& cell = cells[i];
+            const Column& col = columns[i];
+            if (cell.empty()) continue;  // empty cell: unknown, keep what we had
+            auto bad = [&](const char* what) { return ConfigError(source, lineno, col.header, std::string(what) + ": " + cell); };
+            auto number = [&]() {
+                auto v = parse_u64(cell);
+                if (!v || *v > 0xffffffffULL) throw bad("not a whole number");
+                return *v;
+            };
+            auto decimal = [&]() {
+                auto v = parse_decimal(cell);
+                if (!v) throw bad("not a decimal number");
+                return *v;
+            };
+            switch (col.kind) {
+            case Col::name: case Col::region: break;
+            case Col::family: t.family = lower(cell); break;
+            case Col::arch: {
+                auto a = parse_arch(cell);
+                if (!a) throw bad("unknown architecture (x86_64 or arm64)");
+                t.arch = *a;
+                has_arch = true;
+                break;
+            }
+            case Col::vcpus: t.vcpus = static_cast<uint32_t>(number()); has_vcpus = t.vcpus > 0; break;
+            case Col::memory: t.memory_mib = number(); has_memory = t.memory_mib > 0; break;
+            case Col::gpus: t.gpus = static_cast<uint32_t>(number()); break;
+            case Col::gpu_model: t.gpu_model = lower(cell); break;
+            case Col::gpu_memory: t.gpu_memory_mib = number(); break;
+            case Col::efa: {
+                auto b = parse_bool(cell);
+                if (!b) throw bad("not true/false");
+                t.efa = *b;
+                break;
+            }
+            case Col::network: t.network_gbps = decimal(); break;
+            case Col::ondemand_in_region:
+                region_entry(t, col.region).usd_per_hour[static_cast<int>(Capacity::on_demand)] = decimal();
+                break;
+            case Col::ondemand:
+            case Col::spot:
+                if (region.empty()) throw ConfigError(source, lineno, col.header, "a price needs a region cell");
+                region_entry(t, region).usd_per_hour[static_cast<int>(col.kind == Col::spot ? Capacity::spot
+                                                                                          : Capacity::on_demand)] = decimal();
+                break;
+            }
+        }
+        if (!has_arch || !has_vcpus || !has_memory)
+            throw ConfigError(source, lineno, "instance_type",
+                              "new instance type " + name + " needs arch, vcpus and memory_mib");
+        if (t.family.empty()) t.family = name.substr(0, name.find('.'));
+        if (is_new) {
+            index.emplace(name, types.size());
+            types.push_back(std::move(t));
+        } else {
+            types[found->second] = std::move(t);
+        }
+    }
+    if (columns.empty()) throw ConfigError(source, lineno, "", "no header line");
+    types_ = std::move(types);
+    index_ = std::move(index);
+}
+
+void Catalog::merge_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError(path, 0, "", std::string("cannot read catalog: ") + std::strerror(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    merge_csv(text.str(), path);
+}
+
+Catalog Catalog::builtin() {
+    Catalog c;
+    c.merge_csv(kBuiltinCatalogCsv, "builtin:ec2-instance-types.csv");
+    return c;
+}
+
+const InstanceType* Catalog::find(std::string_view name) const {
+    auto it = index_.find(lower(name));
+    return it == index_.end() ? nullptr : &types_[it->second];
+}
+
+bool Catalog::has_family(std::string_view family) const {
+    std::string f = lower(family);
+    for (const InstanceType& t : types_)
+        if (t.family == f) return true;
+    return false;
+}
+
+}  // namespace stratus

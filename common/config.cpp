@@ -1,0 +1,224 @@
+#include "config.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "conf_reader.hpp"
+#include "error.hpp"
+
+namespace stratus {
+
+const PartitionConfig* Config::find_partition(std::string_view name) const noexcept {
+    for (const PartitionConfig& p : partitions)
+        if (p.name == name) return &p;
+    return nullptr;
+}
+
+uint64_t Config::usable_memory_mib(const InstanceType& t) const noexcept {
+    uint64_t reserve = memory_reserve_mib ? *memory_reserve_mib : t.memory_mib * memory_reserve_percent / 100;
+    return t.memory_mib > reserve ? t.memory_mib - reserve : 0;
+}
+
+namespace {
+
+struct PendingPartition {
+    PartitionConfig config;
+    std::vector<std::string> type_names;
+    std::optional<Capacity> capacity;  // resolved against DefaultCapacity at the end
+};
+
+[[noreturn]] void fail(const ConfLine& l, const ConfWord& w, const std::string& msg) {
+    throw ConfigError(l.file, l.line, w.key, msg);
+}
+
+const std::string& need_value(const ConfLine& l, const ConfWord& w) {
+    if (!w.has_value || w.value.empty()) fail(l, w, "missing value");
+    return w.value;
+}
+
+uint64_t need_number(const ConfLine& l, const ConfWord& w, uint64_t max) {
+    auto v = parse_u64(need_value(l, w));
+    if (!v || *v > max) fail(l, w, "not a whole number from 0 to " + std::to_string(max) + ": " + w.value);
+    return *v;
+}
+
+bool need_bool(const ConfLine& l, const ConfWord& w) {
+    auto b = parse_bool(need_value(l, w));
+    if (!b) fail(l, w, "expected yes or no: " + w.value);
+    return *b;
+}
+
+Capacity need_capacity(const ConfLine& l, const ConfWord& w) {
+    auto c = parse_capacity(need_value(l, w));
+    if (!c) fail(l, w, "expected on-demand or spot: " + w.value);
+    return *c;
+}
+
+SlurmDuration need_duration(const ConfLine& l, const ConfWord& w) {
+    auto d = parse_slurm_duration(need_value(l, w));
+    if (!d) fail(l, w, "not a Slurm time (minutes, HH:MM:SS, D-HH:MM or UNLIMITED): " + w.value);
+    return *d;
+}
+
+std::string resolve(const std::string& relative_to_file, const std::string& path) {
+    return (!path.empty() && path[0] == '/') ? path : dir_name(relative_to_file) + "/" + path;
+}
+
+void parse_partition_line(const ConfLine& l, std::vector<PendingPartition>& out) {
+    PendingPartition p;
+    p.config.name = need_value(l, l.words[0]);
+    p.config.file = l.file;
+    p.config.line = l.line;
+    bool has_types = false;
+    for (size_t i = 1; i < l.words.size(); ++i) {
+        const ConfWord& w = l.words[i];
+        if (iequals(w.key, "InstanceTypes")) {
+            p.type_names = split_list(need_value(l, w));
+            if (p.type_names.empty()) fail(l, w, "missing value");
+            has_types = true;
+        } else if (iequals(w.key, "Capacity")) {
+            p.capacity = need_capacity(l, w);
+        } else if (iequals(w.key, "DefaultTime")) {
+            p.config.default_time = need_duration(l, w);
+        } else if (iequals(w.key, "MaxTime")) {
+            p.config.max_time = need_duration(l, w);
+        } else {
+            fail(l, w, "unknown partition key");
+        }
+    }
+    if (!has_types) throw ConfigError(l.file, l.line, "InstanceTypes", "partition " + p.config.name + " has no InstanceTypes");
+    for (const PendingPartition& other : out)
+        if (other.config.name == p.config.name)
+            fail(l, l.words[0], "duplicate partition " + p.config.name + " (first declared at " + other.config.file + ":" +
+                                    std::to_string(other.config.line) + ")");
+    out.push_back(std::move(p));
+}
+
+// Reads what Stratus needs from slurm.conf: DefaultTime/MaxTime per
+// partition (PartitionName=DEFAULT lines included) and the Default=YES one.
+// slurm.conf is Slurm's file: we never reject it, only skip what we cannot read.
+void read_slurm_partitions(const std::string& slurm_conf, Config& cfg, std::vector<PendingPartition>& parts) {
+    std::optional<SlurmDuration> dflt_default, dflt_max;
+    try {
+        read_conf_file(
+            slurm_conf,
+            [&](const ConfLine& l) {
+                if (!iequals(l.words[0].key, "PartitionName") || !l.words[0].has_value) return;
+                const std::string& name = l.words[0].value;
+                std::optional<SlurmDuration> def = dflt_default, max = dflt_max;
+                bool is_default = false;
+                for (const ConfWord& w : l.words) {
+                    if (iequals(w.key, "DefaultTime")) def = parse_slurm_duration(w.value);
+                    else if (iequals(w.key, "MaxTime")) max = parse_slurm_duration(w.value);
+                    else if (iequals(w.key, "Default")) is_default = parse_bool(w.value).value_or(false);
+                }
+                if (iequals(name, "DEFAULT")) {
+                    dflt_default = def;
+                    dflt_max = max;
+                    return;
+                }
+                if (is_default) cfg.default_partition = name;
+                for (PendingPartition& p : parts) {
+                    if (p.config.name != name) continue;
+                    if (!p.config.default_time) p.config.default_time = def;
+                    if (!p.config.max_time) p.config.max_time = max;
+                }
+            },
+            &cfg.files, false);
+    } catch (const ConfigError&) {
+        // Malformed slurm.conf line (e.g. unterminated quote): slurmctld
+        // itself judges slurm.conf; we keep what we read so far.
+    }
+}
+
+}  // namespace
+
+Config load_config(const std::string& stratus_conf, const std::string& slurm_conf) {
+    Config cfg;
+    std::vector<PendingPartition> parts;
+    struct CatalogRef { std::string path; std::string file; unsigned line; };
+    std::vector<CatalogRef> catalog_files;
+
+    read_conf_file(
+        stratus_conf,
+        [&](const ConfLine& l) {
+            const ConfWord& first = l.words[0];
+            if (iequals(first.key, "PartitionName")) {
+                parse_partition_line(l, parts);
+                return;
+            }
+            for (const ConfWord& w : l.words) {
+                if (iequals(w.key, "Region")) {
+                    cfg.region = lower(need_value(l, w));
+                } else if (iequals(w.key, "InstanceCatalog")) {
+                    catalog_files.push_back({resolve(l.file, need_value(l, w)), l.file, l.line});
+                } else if (iequals(w.key, "MemoryReserve")) {
+                    const std::string& v = need_value(l, w);
+                    if (v.back() == '%') {
+                        auto pct = parse_u64(std::string_view(v).substr(0, v.size() - 1));
+                        if (!pct || *pct > 90) fail(l, w, "percentage must be 0% to 90%: " + v);
+                        cfg.memory_reserve_percent = static_cast<uint32_t>(*pct);
+                        cfg.memory_reserve_mib.reset();
+                    } else {
+                        cfg.memory_reserve_mib = need_number(l, w, 1ULL << 40);
+                    }
+                } else if (iequals(w.key, "RouteJobs")) {
+                    cfg.route_jobs = need_bool(l, w);
+                } else if (iequals(w.key, "ShowEstimate")) {
+                    cfg.show_estimate = need_bool(l, w);
+                } else if (iequals(w.key, "DefaultCapacity")) {
+                    cfg.default_capacity = need_capacity(l, w);
+                } else if (iequals(w.key, "ReloadInterval")) {
+                    cfg.reload_interval_s = static_cast<uint32_t>(need_number(l, w, 86400));
+                } else if (iequals(w.key, "PartitionName")) {
+                    fail(l, w, "PartitionName must start its line");
+                } else {
+                    fail(l, w, "unknown key");
+                }
+            }
+        },
+        &cfg.files, true);
+
+    auto catalog = std::make_shared<Catalog>(Catalog::builtin());
+    for (const CatalogRef& ref : catalog_files) {
+        try {
+            catalog->merge_file(ref.path);
+        } catch (const ConfigError& e) {
+            if (e.line() == 0)  // the file itself is unreadable: blame the line naming it
+                throw ConfigError(ref.file, ref.line, "InstanceCatalog", e.what());
+            throw;
+        }
+        cfg.files.push_back(ref.path);
+    }
+    cfg.catalog = catalog;
+
+    read_slurm_partitions(slurm_conf, cfg, parts);
+
+    for (PendingPartition& p : parts) {
+        for (const std::string& name : p.type_names) {
+            const InstanceType* t = catalog->find(name);
+            if (!t) throw ConfigError(p.config.file, p.config.line, "InstanceTypes", "unknown instance type: " + name);
+            for (const PartitionType& seen : p.config.types)
+                if (seen.type == t)
+                    throw ConfigError(p.config.file, p.config.line, "InstanceTypes", "instance type listed twice: " + name);
+            p.config.types.push_back(PartitionType{
+                t, cfg.usable_memory_mib(*t), {t->price(cfg.region, Capacity::on_demand), t->price(cfg.region, Capacity::spot)}});
+        }
+        p.config.capacity = p.capacity.value_or(cfg.default_capacity);
+        cfg.partitions.push_back(std::move(p.config));
+    }
+    return cfg;
+}
+
+std::string default_stratus_conf_path(const char* slurm_confdir) {
+    if (const char* e = std::getenv("STRATUS_CONF"); e && *e) return e;
+    if (const char* s = std::getenv("SLURM_CONF"); s && *s) return dir_name(s) + "/stratus.conf";
+    return std::string(slurm_confdir) + "/stratus.conf";
+}
+
+std::string default_slurm_conf_path(const char* slurm_confdir) {
+    if (const char* s = std::getenv("SLURM_CONF"); s && *s) return s;
+    return std::string(slurm_confdir) + "/slurm.conf";
+}
+
+}  // namespace stratus

@@ -1,0 +1,33 @@
+// A minimal compact JSON object writer for the small documents Stratus
+// stores on jobs (admin_comment). Strings are escaped per RFC 8259.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace stratus {
+
+class JsonObject {
+public:
+    JsonObject() : out_("{") {}
+    JsonObject& add(std::string_view key, std::string_view value);
+    JsonObject& add(std::string_view key, const char* value) { return add(key, std::string_view(value)); }
+    JsonObject& add(std::string_view key, uint64_t value);
+    JsonObject& add(std::string_view key, double value);  // shortest round-trip-ish form
+    JsonObject& add_null(std::string_view key);
+    template <class T>
+    JsonObject& add(std::string_view key, const std::optional<T>& value) {
+        return value ? add(key, *value) : add_null(key);
+    }
+    std::string str() const { return out_ + "}"; }
+
+private:
+    void key(std::string_view k);
+    std::string out_;
+};
+
+void json_escape_to(std::string& out, std::string_view s);
+
+}  // namespace stratus

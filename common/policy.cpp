@@ -1,0 +1,424 @@
+#include "policy.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "json.hpp"
+#include "text.hpp"
+
+namespace stratus {
+
+const char* time_basis_name(TimeBasis b) noexcept {
+    switch (b) {
+    case TimeBasis::time_limit: return "time_limit";
+    case TimeBasis::partition_default: return "partition_default";
+    case TimeBasis::partition_max: return "partition_max";
+    case TimeBasis::unknown: break;
+    }
+    return "unknown";
+}
+
+namespace {
+
+// The checks an instance type must pass, in the order a refusal reports them.
+enum Dim : unsigned { kArch, kInstanceType, kConstraint, kGpuModel, kGpus, kCpus, kMemory, kNodes, kDims };
+constexpr Refusal kDimRefusal[kDims] = {Refusal::arch,   Refusal::instance_type, Refusal::constraint,
+                                        Refusal::gpu,    Refusal::gpu,           Refusal::cpu,
+                                        Refusal::memory, Refusal::nodes};
+constexpr const char* kDimWord[kDims] = {"architecture", "instance type", "constraint", "GPU model",
+                                         "GPUs",         "CPUs",          "memory",     "node count"};
+
+uint64_t ceil_div(uint64_t a, uint64_t b) { return b ? (a + b - 1) / b : 0; }
+
+// --constraint narrowed to what the catalog knows: alternatives ('|') of
+// AND-ed ('&' or ',') tokens naming an architecture, instance type or family.
+// Tokens the catalog does not know are site features and are ignored; an
+// expression we cannot read (brackets, counts) narrows nothing.
+struct ConstraintFilter {
+    struct Token { std::optional<Arch> arch; std::string name; };
+    std::vector<std::vector<Token>> alternatives;  // empty: matches everything
+
+    ConstraintFilter(const std::string& expr, const Catalog& catalog) {
+        if (expr.empty() || expr.find_first_of("[]()*") != std::string::npos) return;
+        for (const std::string& alt : split_list(expr, '|')) {
+            std::string a = alt;
+            std::replace(a.begin(), a.end(), ',', '&');
+            std::vector<Token> tokens;
+            for (const std::string& word : split_list(a, '&')) {
+                if (auto arch = parse_arch(word)) tokens.push_back({arch, ""});
+                else if (catalog.find(word) || catalog.has_family(word)) tokens.push_back({std::nullopt, lower(word)});
+            }
+            if (tokens.empty()) { alternatives.clear(); return; }
+            alternatives.push_back(std::move(tokens));
+        }
+    }
+    bool matches(const InstanceType& t) const {
+        if (alternatives.empty()) return true;
+        for (const auto& alt : alternatives) {
+            bool all = true;
+            for (const Token& tok : alt)
+                all = all && (tok.arch ? t.arch == *tok.arch : (t.name == tok.name || t.family == tok.name));
+            if (all) return true;
+        }
+        return false;
+    }
+};
+
+// The request reduced to per-node and per-job numbers, computed once.
+struct Needs {
+    const JobRequest& req;
+    ConstraintFilter constraint;
+    uint32_t cpus_per_task;
+    uint64_t cpus_per_node;      // at least one task's worth
+    uint64_t mem_per_node_mib;   // 0 = no memory request
+    uint32_t gpus_per_node;      // 0 = none needed per node
+    bool wants_gpus;
+
+    Needs(const JobRequest& r, const Catalog& catalog) : req(r), constraint(r.constraint, catalog) {
+        cpus_per_task = std::max<uint32_t>(1, r.cpus_per_task.value_or(1));
+        uint64_t tpn = r.tasks_per_node.value_or(1);
+        cpus_per_node = std::max<uint64_t>({cpus_per_task * tpn, r.min_cpus_per_node.value_or(0)});
+        mem_per_node_mib = r.mem_per_node_mib.value_or(0);
+        if (r.mem_per_cpu_mib) mem_per_node_mib = std::max(mem_per_node_mib, *r.mem_per_cpu_mib * cpus_per_node);
+        uint64_t gpn = r.gpus.per_node.value_or(0);
+        if (r.gpus.per_task) gpn = std::max<uint64_t>(gpn, *r.gpus.per_task * tpn);
+        if (r.gpus.per_job && r.max_nodes && *r.max_nodes > 0)
+            gpn = std::max<uint64_t>(gpn, ceil_div(*r.gpus.per_job, *r.max_nodes));
+        gpus_per_node = static_cast<uint32_t>(std::min<uint64_t>(gpn, 0xffffffffu));
+        wants_gpus = gpn > 0 || r.gpus.per_job.value_or(0) > 0 || !r.gpus.model.empty();
+    }
+};
+
+struct TypeFit {
+    unsigned failed = 0;  // bit per Dim
+    uint64_t nodes = 0;
+    bool ok() const { return failed == 0; }
+};
+
+TypeFit evaluate(const Needs& n, const PartitionType& pt) {
+    const InstanceType& t = *pt.type;
+    const JobRequest& r = n.req;
+    TypeFit fit;
+    auto fail = [&](Dim d) { fit.failed |= 1u << d; };
+
+    if (r.arch && t.arch != *r.arch) fail(kArch);
+    if (!r.instance_types.empty() &&
+        std::find(r.instance_types.begin(), r.instance_types.end(), t.name) == r.instance_types.end())
+        fail(kInstanceType);
+    if (!n.constraint.matches(t)) fail(kConstraint);
+    if (!r.gpus.model.empty() && (t.gpus == 0 || t.gpu_model != r.gpus.model)) fail(kGpuModel);
+    if (n.wants_gpus && (t.gpus == 0 || n.gpus_per_node > t.gpus)) fail(kGpus);
+    if (n.cpus_per_node > t.vcpus) fail(kCpus);
+    if (n.mem_per_node_mib > pt.usable_memory_mib) fail(kMemory);
+
+    // How many tasks one node holds, then how many nodes the job needs.
+    uint64_t per_node = r.tasks_per_node ? *r.tasks_per_node : t.vcpus / n.cpus_per_task;
+    if (r.mem_per_cpu_mib && *r.mem_per_cpu_mib > 0)
+        per_node = std::min<uint64_t>(per_node, pt.usable_memory_mib / (*r.mem_per_cpu_mib * n.cpus_per_task));
+    if (r.gpus.per_task && *r.gpus.per_task > 0) per_node = std::min<uint64_t>(per_node, t.gpus / *r.gpus.per_task);
+    uint64_t nodes = std::max<uint64_t>(1, r.min_nodes.value_or(1));
+    if (r.num_tasks) {
+        if (per_node == 0) { fail(kNodes); return fit; }
+        nodes = std::max(nodes, ceil_div(*r.num_tasks, per_node));
+    }
+    if (r.min_cpus) nodes = std::max(nodes, ceil_div(*r.min_cpus, t.vcpus));
+    if (r.gpus.per_job && t.gpus > 0) nodes = std::max(nodes, ceil_div(*r.gpus.per_job, t.gpus));
+    if (r.max_nodes && nodes > *r.max_nodes) fail(kNodes);
+    fit.nodes = nodes;
+    return fit;
+}
+
+struct PartitionFit {
+    const PartitionConfig* partition = nullptr;
+    std::optional<Estimate> estimate;  // set when some type fits
+    std::string reason;                // set when none fits
+    Refusal refusal = Refusal::none;
+};
+
+// Time the estimate is based on, and why.
+std::pair<std::optional<uint32_t>, TimeBasis> estimate_minutes(const JobRequest& r, const PartitionConfig& p) {
+    if (r.time_limit_min) return {*r.time_limit_min, TimeBasis::time_limit};
+    if (!r.time_unlimited) {
+        if (p.default_time && !p.default_time->unlimited) return {p.default_time->minutes, TimeBasis::partition_default};
+        if (p.max_time && !p.max_time->unlimited) return {p.max_time->minutes, TimeBasis::partition_max};
+    }
+    return {std::nullopt, TimeBasis::unknown};
+}
+
+std::string gpu_desc(const InstanceType& t) {
+    return std::to_string(t.gpus) + " x " + (t.gpu_model.empty() ? "gpu" : t.gpu_model);
+}
+
+std::string type_list(const PartitionConfig& p) {
+    std::string s;
+    for (const PartitionType& pt : p.types) s += (s.empty() ? "" : ", ") + pt.type->name;
+    return s;
+}
+
+template <class Key>
+const PartitionType& largest(const PartitionConfig& p, Key key) {
+    return *std::max_element(p.types.begin(), p.types.end(),
+                             [&](const PartitionType& a, const PartitionType& b) { return key(a) < key(b); });
+}
+
+// Says why no type of `p` fits, naming the partition's best offer.
+std::string explain(const Needs& n, const PartitionConfig& p, const std::vector<TypeFit>& fits, Refusal& refusal) {
+    const JobRequest& r = n.req;
+    unsigned failed_by_all = ~0u;
+    for (const TypeFit& f : fits) failed_by_all &= f.failed;
+    for (unsigned d = 0; d < kDims; ++d) {
+        if (!(failed_by_all & (1u << d))) continue;
+        refusal = kDimRefusal[d];
+        switch (static_cast<Dim>(d)) {
+        case kArch:
+            return std::string("no instance type is ") + arch_name(*r.arch) + " (it has " + type_list(p) + ")";
+        case kInstanceType: {
+            std::string asked;
+            for (const std::string& s : r.instance_types) asked += (asked.empty() ? "" : ",") + s;
+            return "--instance-type: not in this partition: " + asked + " (it has " + type_list(p) + ")";
+        }
+        case kConstraint:
+            return "no instance type matches --constraint=" + r.constraint + " (it has " + type_list(p) + ")";
+        case kGpuModel: {
+            std::string have;
+            for (const PartitionType& pt : p.types)
+                if (pt.type->gpus) have += (have.empty() ? "" : ", ") + pt.type->gpu_model + " on " + pt.type->name;
+            return "no instance type has " + r.gpus.model + " GPUs (" + (have.empty() ? "it has no GPUs" : "it has " + have) + ")";
+        }
+        case kGpus: {
+            const InstanceType& big = *largest(p, [](const PartitionType& pt) { return pt.type->gpus; }).type;
+            std::string want = n.gpus_per_node ? std::to_string(n.gpus_per_node) + " GPUs per node" : "GPUs";
+            if (big.gpus == 0) return "no instance type has " + want + " (it has no GPUs)";
+            return "no instance type has " + want + " (largest: " + big.name + ", " + gpu_desc(big) + ")";
+        }
+        case kCpus: {
+            const InstanceType& big = *largest(p, [](const PartitionType& pt) { return pt.type->vcpus; }).type;
+            return "no instance type has " + std::to_string(n.cpus_per_node) + " CPUs per node (largest: " + big.name +
+                   ", " + std::to_string(big.vcpus) + " CPUs)";
+        }
+        case kMemory: {
+            const PartitionType& big = largest(p, [](const PartitionType& pt) { return pt.usable_memory_mib; });
+            return "no instance type has " + std::to_string(n.mem_per_node_mib) + " MiB of memory per node (largest: " +
+                   big.type->name + ", " + std::to_string(big.usable_memory_mib) + " MiB usable)";
+        }
+        case kNodes: {
+            uint64_t fewest = 0;
+            const InstanceType* best = nullptr;
+            for (size_t i = 0; i < fits.size(); ++i)
+                if (fits[i].nodes && (!best || fits[i].nodes < fewest)) { fewest = fits[i].nodes; best = p.types[i].type; }
+            std::string s = "the job needs more than --nodes=" + std::to_string(r.max_nodes.value_or(0)) + " node";
+            s += r.max_nodes.value_or(0) == 1 ? "" : "s";
+            if (best) s += " (fewest: " + std::to_string(fewest) + " x " + best->name + ")";
+            return s;
+        }
+        case kDims: break;
+        }
+    }
+    // Each check passes on some type, but no type passes them all.
+    refusal = Refusal::mixed;
+    std::string s = "no single instance type meets every request:";
+    for (size_t i = 0; i < fits.size(); ++i) {
+        std::string lacks;
+        for (unsigned d = 0; d < kDims; ++d)
+            if (fits[i].failed & (1u << d)) lacks += (lacks.empty() ? "" : ", ") + std::string(kDimWord[d]);
+        s += (i ? "; " : " ") + p.types[i].type->name + " lacks " + lacks;
+    }
+    return s;
+}
+
+PartitionFit fit_partition(const Needs& n, const PartitionConfig& p) {
+    PartitionFit out;
+    out.partition = &p;
+    Capacity cap = n.req.capacity.value_or(p.capacity);
+    auto [minutes, basis] = estimate_minutes(n.req, p);
+    std::vector<TypeFit> fits;
+    fits.reserve(p.types.size());
+    for (const PartitionType& pt : p.types) {
+        fits.push_back(evaluate(n, pt));
+        if (!fits.back().ok()) continue;
+        Estimate e;
+        e.partition = &p;
+        e.type = pt.type;
+        e.capacity = cap;
+        e.nodes = static_cast<uint32_t>(std::min<uint64_t>(fits.back().nodes, 0xffffffffu));
+        e.usd_per_node_hour = pt.usd_per_hour[static_cast<int>(cap)];
+        e.minutes = minutes;
+        e.basis = basis;
+        if (e.usd_per_node_hour && minutes)
+            e.usd = std::round(e.nodes * *e.usd_per_node_hour * *minutes / 60.0 * 100.0) / 100.0;
+        // Cheapest known estimate wins; a known price beats an unknown one;
+        // between unknowns the first written wins.
+        auto rate = [](const Estimate& x) { return x.usd_per_node_hour ? x.nodes * *x.usd_per_node_hour : HUGE_VAL; };
+        if (!out.estimate || rate(e) < rate(*out.estimate)) out.estimate = e;
+    }
+    if (!out.estimate) out.reason = explain(n, p, fits, out.refusal);
+    return out;
+}
+
+// Orders fitting partitions for routing: known estimates cheapest first,
+// then unknown ones in configuration order (stable sort).
+void sort_by_cost(std::vector<PartitionFit>& fits) {
+    auto key = [](const PartitionFit& f) {
+        const Estimate& e = *f.estimate;
+        if (e.usd) return *e.usd;
+        if (e.usd_per_node_hour && !e.minutes) return HUGE_VAL / 2;  // price known, time unknown
+        return HUGE_VAL;
+    };
+    std::stable_sort(fits.begin(), fits.end(), [&](const PartitionFit& a, const PartitionFit& b) { return key(a) < key(b); });
+}
+
+std::string join_names(const std::vector<PartitionFit>& fits, const char* sep) {
+    std::string s;
+    for (const PartitionFit& f : fits) s += (s.empty() ? "" : sep) + f.partition->name;
+    return s;
+}
+
+std::string estimate_text(const Estimate& e, const std::string& region) {
+    std::string what = std::to_string(e.nodes) + " x " + e.type->name + " " + capacity_name(e.capacity);
+    std::string when;
+    switch (e.basis) {
+    case TimeBasis::time_limit: when = "time limit"; break;
+    case TimeBasis::partition_default: when = "no time limit given: partition DefaultTime"; break;
+    case TimeBasis::partition_max: when = "no time limit given: partition MaxTime"; break;
+    case TimeBasis::unknown: break;
+    }
+    std::string s = "partition " + e.partition->name + ": ";
+    if (!e.usd_per_node_hour)
+        return s + "estimate: price unknown (" + what + ", no " + region + " price in the catalog" +
+               (e.minutes ? ", " + format_minutes(*e.minutes) + " " + when : "") + ")";
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "$%.4f/h", *e.usd_per_node_hour);
+    if (!e.minutes)
+        return s + "estimate: no time limit (job, DefaultTime or MaxTime); " + what + " at " + rate + " per node";
+    return s + "estimate " + format_usd(*e.usd) + " (" + what + " at " + rate + " for " + format_minutes(*e.minutes) +
+           ", " + when + ")";
+}
+
+std::string admin_comment_json(const Config& cfg, const JobRequest& r, const Estimate& e,
+                               const std::vector<PartitionFit>& fits, std::optional<double> max_usd) {
+    JsonObject j;
+    j.add("v", uint64_t{1})
+        .add("partition", e.partition->name)
+        .add("instance_type", e.type->name)
+        .add("capacity", capacity_name(e.capacity))
+        .add("region", cfg.region)
+        .add("nodes", uint64_t{e.nodes})
+        .add("usd_per_node_hour", e.usd_per_node_hour);
+    if (e.minutes) j.add("minutes", uint64_t{*e.minutes});
+    else j.add_null("minutes");
+    j.add("basis", time_basis_name(e.basis)).add("est_usd", e.usd);
+    if (fits.size() > 1) j.add("partitions", join_names(fits, ",")).add("est_usd_max", max_usd);
+    if (!r.cost_center.empty()) j.add("cost_center", r.cost_center);
+    if (r.max_cost_usd) j.add("max_cost_usd", *r.max_cost_usd);
+    return j.str();
+}
+
+Decision refuse(Refusal why, std::string message) {
+    Decision d;
+    d.verdict = Verdict::refuse;
+    d.refusal = why;
+    d.message = std::move(message);
+    return d;
+}
+
+}  // namespace
+
+Decision decide(const Config& cfg, const JobRequest& req) {
+    for (const std::string& name : req.instance_types)
+        if (!cfg.catalog->find(name))
+            return refuse(Refusal::bad_option, "stratus: --instance-type: unknown instance type: " + name);
+
+    // Which configured partitions to judge; partitions unknown to stratus.conf are not ours to judge.
+    std::vector<const PartitionConfig*> candidates;
+    bool has_unmanaged = false, routed = false;
+    if (!req.partitions.empty()) {
+        for (const std::string& name : req.partitions) {
+            const PartitionConfig* p = cfg.find_partition(name);
+            if (p) candidates.push_back(p);
+            else has_unmanaged = true;
+        }
+    } else if (cfg.route_jobs) {
+        for (const PartitionConfig& p : cfg.partitions) candidates.push_back(&p);
+        routed = true;
+    } else if (const PartitionConfig* p = cfg.find_partition(cfg.default_partition)) {
+        candidates.push_back(p);  // Slurm will put the job in its default partition
+    }
+    if (candidates.empty()) return Decision{};
+
+    Needs needs(req, *cfg.catalog);
+    std::vector<PartitionFit> fitting, failing;
+    for (const PartitionConfig* p : candidates) {
+        PartitionFit f = fit_partition(needs, *p);
+        (f.estimate ? fitting : failing).push_back(std::move(f));
+    }
+
+    // --max-cost: drop partitions whose estimate is above it, or unknown.
+    std::vector<PartitionFit> over_budget;
+    if (req.max_cost_usd) {
+        auto over = [&](const PartitionFit& f) { return !f.estimate->usd || *f.estimate->usd > *req.max_cost_usd; };
+        for (PartitionFit& f : fitting)
+            if (over(f)) over_budget.push_back(f);
+        fitting.erase(std::remove_if(fitting.begin(), fitting.end(), over), fitting.end());
+    }
+
+    if (fitting.empty()) {
+        if (has_unmanaged) return Decision{};  // it may fit in a partition we do not manage
+        if (!over_budget.empty()) {
+            const Estimate& e = *over_budget.front().estimate;
+            std::string cost = e.usd ? "is " + format_usd(*e.usd) : "is unknown";
+            return refuse(Refusal::max_cost, "stratus: --max-cost: the estimate " + cost + ", above " +
+                                                 format_usd(*req.max_cost_usd) + " (" + estimate_text(e, cfg.region) + ")");
+        }
+        if (candidates.size() == 1) {
+            std::string msg = "stratus: partition " + failing.front().partition->name + ": " + failing.front().reason;
+            // Say what would fit, cheapest first.
+            std::vector<PartitionFit> elsewhere;
+            for (const PartitionConfig& p : cfg.partitions)
+                if (&p != candidates.front())
+                    if (PartitionFit f = fit_partition(needs, p); f.estimate) elsewhere.push_back(std::move(f));
+            sort_by_cost(elsewhere);
+            if (!elsewhere.empty()) msg += "; fits in: " + join_names(elsewhere, ", ");
+            return refuse(failing.front().refusal, std::move(msg));
+        }
+        std::string msg = "stratus: no partition can run this job:";
+        for (size_t i = 0; i < failing.size(); ++i)
+            msg += (i ? "; " : " ") + failing[i].partition->name + ": " + failing[i].reason;
+        Refusal why = failing.front().refusal;
+        for (const PartitionFit& f : failing)
+            if (f.refusal != why) why = Refusal::mixed;
+        return refuse(why, std::move(msg));
+    }
+
+    Decision d;
+    d.verdict = Verdict::accept;
+    if (routed) {
+        sort_by_cost(fitting);
+        d.new_partitions = join_names(fitting, ",");
+    } else if (!failing.empty() || !over_budget.empty()) {
+        // Keep the user's order, dropping managed partitions that can never run the job.
+        std::string kept;
+        for (const std::string& name : req.partitions) {
+            bool drop = false;
+            for (const auto* group : {&failing, &over_budget})
+                for (const PartitionFit& f : *group) drop = drop || f.partition->name == name;
+            if (!drop) kept += (kept.empty() ? "" : ",") + name;
+        }
+        d.new_partitions = kept;
+    }
+    std::vector<PartitionFit> by_cost = fitting;
+    sort_by_cost(by_cost);
+    d.estimate = by_cost.front().estimate;
+    for (const PartitionFit& f : fitting)
+        if (f.estimate->usd) d.max_usd = std::max(d.max_usd.value_or(0.0), *f.estimate->usd);
+    d.admin_comment = admin_comment_json(cfg, req, *d.estimate, fitting, d.max_usd);
+    if (cfg.show_estimate) {
+        d.message = "stratus: ";
+        if (routed) d.message += "routed to " + *d.new_partitions + " (cheapest first); ";
+        d.message += estimate_text(*d.estimate, cfg.region);
+        if (fitting.size() > 1 && d.max_usd && d.estimate->usd && *d.max_usd > *d.estimate->usd)
+            d.message += "; up to " + format_usd(*d.max_usd) + " in another partition";
+    }
+    return d;
+}
+
+}  // namespace stratus

@@ -1,0 +1,43 @@
+// Small string helpers shared by the parsers. All functions are pure and
+// never throw except where noted (std::bad_alloc aside).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace stratus {
+
+std::string_view trim(std::string_view s) noexcept;
+bool iequals(std::string_view a, std::string_view b) noexcept;
+std::string lower(std::string_view s);
+
+// Splits on `sep`, trimming each piece and dropping empty pieces.
+std::vector<std::string> split_list(std::string_view s, char sep = ',');
+
+// Strict decimal parsers: the whole string must be the number, no sign,
+// no overflow. nullopt otherwise.
+std::optional<uint64_t> parse_u64(std::string_view s) noexcept;
+std::optional<double> parse_decimal(std::string_view s) noexcept;
+
+// Parses a yes/no word as slurm.conf does (yes/no, true/false, 1/0).
+std::optional<bool> parse_bool(std::string_view s) noexcept;
+
+// Slurm time syntax: "M", "M:S", "H:M:S", "D-H", "D-H:M", "D-H:M:S",
+// "UNLIMITED"/"INFINITE". Returns minutes rounded up; `unlimited` set for
+// the infinite spellings.
+struct SlurmDuration {
+    bool unlimited = false;
+    uint32_t minutes = 0;
+};
+std::optional<SlurmDuration> parse_slurm_duration(std::string_view s) noexcept;
+
+// "2h00", "1d 3h20", "45 min" style text for messages.
+std::string format_minutes(uint32_t minutes);
+
+// Dollars with cents, "$12.30"; amounts under a cent keep 4 decimals.
+std::string format_usd(double usd);
+
+}  // namespace stratus

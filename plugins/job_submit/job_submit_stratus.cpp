@@ -1,0 +1,147 @@
+// job_submit/stratus: instance-aware partitions inside slurmctld.
+// A thin shim: translates job_desc_msg_t into a stratus::JobRequest, asks the
+// policy core, and writes the decision back. Runs with slurmctld's locks
+// held, so it only reads the in-memory Config snapshot: no I/O, no waits.
+// Config changes are picked up by the ConfigStore's watcher thread.
+
+extern "C" {
+#include <slurm/slurm.h>
+#include <slurm/slurm_errno.h>
+}
+
+#include <memory>
+#include <string>
+
+#include "config_store.hpp"
+#include "firewall.hpp"
+#include "policy.hpp"
+#include "slurm_exports.h"
+#include "slurm_request.hpp"
+
+#define STRATUS_EXPORT __attribute__((visibility("default")))
+
+extern "C" {
+STRATUS_EXPORT extern const char plugin_name[] = "Stratus instance-aware partitions";
+STRATUS_EXPORT extern const char plugin_type[] = "job_submit/stratus";
+STRATUS_EXPORT extern const uint32_t plugin_version = SLURM_VERSION_NUMBER;
+STRATUS_EXPORT int init(void);
+STRATUS_EXPORT int fini(void);
+STRATUS_EXPORT int job_submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg);
+STRATUS_EXPORT int job_modify(job_desc_msg_t* job_desc, void* job_ptr, uint32_t submit_uid);
+}
+
+namespace {
+
+std::unique_ptr<stratus::ConfigStore> store;
+
+void log_exception(const char* where, const char* what) noexcept {
+    slurm_error("%s: %s: internal error, job passed unchecked: %s", plugin_type, where, what);
+}
+
+void log_store(stratus::ConfigStore::Level level, const std::string& text) {
+    if (level == stratus::ConfigStore::Level::error) slurm_error("%s: %s", plugin_type, text.c_str());
+    else slurm_info("%s: %s", plugin_type, text.c_str());
+}
+
+int error_code(stratus::Refusal r) {
+    using stratus::Refusal;
+    switch (r) {
+    case Refusal::gpu: return ESLURM_INVALID_GRES;
+    case Refusal::cpu: return ESLURM_INVALID_CPU_COUNT;
+    case Refusal::memory: return ESLURM_INVALID_TASK_MEMORY;
+    case Refusal::nodes: return ESLURM_INVALID_NODE_COUNT;
+    case Refusal::max_cost: return ESLURM_ACCOUNTING_POLICY;
+    case Refusal::bad_option: return ESLURM_INVALID_FEATURE;
+    case Refusal::arch: case Refusal::instance_type: case Refusal::constraint: case Refusal::mixed:
+    case Refusal::none: break;
+    }
+    return ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE;
+}
+
+void set_string(char** field, const std::string& value) {
+    slurm_xfree(reinterpret_cast<void**>(field));
+    *field = slurm_xstrdup(value.c_str());
+}
+
+// Adds a line for the user; an earlier plugin in the chain may have left one.
+void tell_user(char** err_msg, const std::string& text) {
+    if (!err_msg || text.empty()) return;
+    set_string(err_msg, *err_msg ? std::string(*err_msg) + "\n" + text : text);
+}
+
+int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
+    if (!job_desc) return SLURM_ERROR;
+    std::shared_ptr<const stratus::Config> cfg = store ? store->current() : nullptr;
+    if (!cfg) return SLURM_SUCCESS;  // no valid stratus.conf yet: logged by the store
+
+    stratus::JobRequest req;
+    if (auto bad = stratus::job_request_from_slurm(*job_desc, req)) {
+        slurm_info("%s: refused job from uid %u: %s", plugin_type, submit_uid, bad->c_str());
+        tell_user(err_msg, *bad);
+        return error_code(stratus::Refusal::bad_option);
+    }
+    stratus::Decision d = stratus::decide(*cfg, req);
+    switch (d.verdict) {
+    case stratus::Verdict::not_managed:
+        return SLURM_SUCCESS;
+    case stratus::Verdict::refuse:
+        slurm_info("%s: refused job from uid %u: %s", plugin_type, submit_uid, d.message.c_str());
+        tell_user(err_msg, d.message);
+        return error_code(d.refusal);
+    case stratus::Verdict::accept:
+        break;
+    }
+    if (d.new_partitions) set_string(&job_desc->partition, *d.new_partitions);
+    set_string(&job_desc->admin_comment, d.admin_comment);
+    tell_user(err_msg, d.message);
+    return SLURM_SUCCESS;
+}
+
+// Updates carry only the changed fields and 22.05 gives job_modify no way to
+// tell the user why, so only a partition change is judged, against the
+// resources named in the same update.
+int modify(job_desc_msg_t* job_desc, uint32_t submit_uid) {
+    if (!job_desc || !job_desc->partition) return SLURM_SUCCESS;
+    std::shared_ptr<const stratus::Config> cfg = store ? store->current() : nullptr;
+    if (!cfg) return SLURM_SUCCESS;
+    stratus::JobRequest req;
+    if (auto bad = stratus::job_request_from_slurm(*job_desc, req)) {
+        slurm_info("%s: refused update of job %u from uid %u: %s", plugin_type, job_desc->job_id, submit_uid, bad->c_str());
+        return error_code(stratus::Refusal::bad_option);
+    }
+    stratus::Decision d = stratus::decide(*cfg, req);
+    if (d.verdict != stratus::Verdict::refuse) return SLURM_SUCCESS;
+    slurm_info("%s: refused update of job %u from uid %u: %s", plugin_type, job_desc->job_id, submit_uid,
+               d.message.c_str());
+    return error_code(d.refusal);
+}
+
+}  // namespace
+
+extern "C" int init(void) {
+    return stratus::guarded("init", SLURM_SUCCESS, log_exception, [] {
+        store = std::make_unique<stratus::ConfigStore>(stratus::default_stratus_conf_path(STRATUS_SLURM_CONFDIR),
+                                                       stratus::default_slurm_conf_path(STRATUS_SLURM_CONFDIR), log_store);
+        // A bad stratus.conf must not stop slurmctld: the store logs it and
+        // jobs pass unchecked until the file is fixed (the watcher retries).
+        store->reload_if_changed();
+        store->start_watching();
+        return SLURM_SUCCESS;
+    });
+}
+
+extern "C" int fini(void) {
+    return stratus::guarded("fini", SLURM_SUCCESS, log_exception, [] {
+        store.reset();
+        return SLURM_SUCCESS;
+    });
+}
+
+extern "C" int job_submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
+    return stratus::guarded("job_submit", SLURM_SUCCESS, log_exception,
+                            [&] { return submit(job_desc, submit_uid, err_msg); });
+}
+
+extern "C" int job_modify(job_desc_msg_t* job_desc, void* /*job_ptr*/, uint32_t submit_uid) {
+    return stratus::guarded("job_modify", SLURM_SUCCESS, log_exception, [&] { return modify(job_desc, submit_uid); });
+}
