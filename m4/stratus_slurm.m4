@@ -33,6 +33,10 @@ AC_DEFUN([STRATUS_SLURM], [
   ])
   AC_MSG_CHECKING([Slurm plugin directory])
   AC_MSG_RESULT([$SLURM_PLUGINDIR])
+  AC_ARG_WITH([slurm-confdir],
+    [AS_HELP_STRING([--with-slurm-confdir=DIR], [where the installed Slurm looks for slurm.conf by default (default: /etc/slurm)])],
+    [SLURM_CONFDIR="$with_slurm_confdir"], [SLURM_CONFDIR=/etc/slurm])
+  AC_SUBST([SLURM_CONFDIR])
   AC_SUBST([SLURM_CPPFLAGS])
   AC_SUBST([SLURM_PLUGINDIR])
   AC_SUBST([SLURM_VERSION])

@@ -1,0 +1,230 @@
+// stratus-catalog: look up the instance catalog and print slurm.conf node
+// lines, as seen through stratus.conf (region, catalog overrides, memory reserve).
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "error.hpp"
+#include "firewall.hpp"
+
+namespace {
+
+const char kUsage[] =
+    "Usage: stratus-catalog [--conf FILE] COMMAND [ARGS]\n"
+    "\n"
+    "Commands:\n"
+    "  list [--arch A] [--family F] [--partition P] [--min-gpus N] [--csv]\n"
+    "                       list instance types with specs and hourly prices\n"
+    "  show TYPE            one instance type in detail\n"
+    "  node-line [--name NODENAME] TYPE\n"
+    "                       print the slurm.conf NodeName line for TYPE\n"
+    "  check                validate stratus.conf; errors name file:line\n"
+    "\n"
+    "Options:\n"
+    "  --conf FILE          stratus.conf to use (default: $STRATUS_CONF, else next to\n"
+    "                       $SLURM_CONF, else " STRATUS_SLURM_CONFDIR "/stratus.conf); without a\n"
+    "                       readable file the built-in catalog and defaults are used\n"
+    "  -h, --help           this text\n";
+
+struct Args {
+    std::string conf;
+    bool conf_given = false;
+    std::string command;
+    std::vector<std::string> rest;
+};
+
+[[noreturn]] void usage_error(const std::string& msg) {
+    std::fprintf(stderr, "stratus-catalog: %s\n(see stratus-catalog --help)\n", msg.c_str());
+    std::exit(2);
+}
+
+std::string price_text(const std::optional<double>& p) {
+    if (!p) return "price unknown";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "$%.4f/h", *p);
+    return buf;
+}
+
+// Loads stratus.conf, or falls back to the built-in catalog with defaults
+// when no file exists and none was named.
+stratus::Config load(const Args& a) {
+    std::string slurm_conf = stratus::default_slurm_conf_path(STRATUS_SLURM_CONFDIR);
+    if (!a.conf_given) {
+        if (FILE* f = std::fopen(a.conf.c_str(), "r")) std::fclose(f);
+        else {
+            stratus::Config cfg;
+            cfg.catalog = std::make_shared<stratus::Catalog>(stratus::Catalog::builtin());
+            return cfg;
+        }
+    }
+    return stratus::load_config(a.conf, slurm_conf);
+}
+
+std::string features(const stratus::InstanceType& t) {
+    std::string f = t.name + "," + t.family + "," + stratus::arch_name(t.arch);
+    if (t.gpus) f += ",gpu";
+    if (t.efa) f += ",efa";
+    return f;
+}
+
+int cmd_node_line(const stratus::Config& cfg, const std::vector<std::string>& rest) {
+    std::string name, type;
+    for (size_t i = 0; i < rest.size(); ++i) {
+        if (rest[i] == "--name" && i + 1 < rest.size()) name = rest[++i];
+        else if (rest[i].rfind("--name=", 0) == 0) name = rest[i].substr(7);
+        else if (type.empty() && rest[i][0] != '-') type = rest[i];
+        else usage_error("node-line: unexpected argument: " + rest[i]);
+    }
+    if (type.empty()) usage_error("node-line: instance type missing");
+    const stratus::InstanceType* t = cfg.catalog->find(type);
+    if (!t) {
+        std::fprintf(stderr, "stratus-catalog: unknown instance type: %s\n", type.c_str());
+        return 1;
+    }
+    if (name.empty()) {
+        name = t->name;
+        for (char& c : name)
+            if (c == '.') c = '-';
+    }
+    std::printf("NodeName=%s CPUs=%u RealMemory=%llu", name.c_str(), t->vcpus,
+                static_cast<unsigned long long>(cfg.usable_memory_mib(*t)));
+    if (t->gpus) std::printf(" Gres=gpu:%s:%u", t->gpu_model.empty() ? "gpu" : t->gpu_model.c_str(), t->gpus);
+    std::printf(" Features=%s\n", features(*t).c_str());
+    return 0;
+}
+
+int cmd_show(const stratus::Config& cfg, const std::vector<std::string>& rest) {
+    if (rest.size() != 1) usage_error("show: expects one instance type");
+    const stratus::InstanceType* t = cfg.catalog->find(rest[0]);
+    if (!t) {
+        std::fprintf(stderr, "stratus-catalog: unknown instance type: %s\n", rest[0].c_str());
+        return 1;
+    }
+    std::printf("instance type:   %s\nfamily:          %s\narchitecture:    %s\nvCPUs:           %u\n", t->name.c_str(),
+                t->family.c_str(), stratus::arch_name(t->arch), t->vcpus);
+    std::printf("memory:          %llu MiB (%llu MiB schedulable)\n", static_cast<unsigned long long>(t->memory_mib),
+                static_cast<unsigned long long>(cfg.usable_memory_mib(*t)));
+    if (t->gpus) std::printf("accelerators:    %u x %s\n", t->gpus, t->gpu_model.c_str());
+    std::printf("EFA:             %s\nnetwork:         %g Gbps\n", t->efa ? "yes" : "no", t->network_gbps);
+    std::printf("on-demand (%s): %s\nspot (%s):      %s\n", cfg.region.c_str(),
+                price_text(t->price(cfg.region, stratus::Capacity::on_demand)).c_str(), cfg.region.c_str(),
+                price_text(t->price(cfg.region, stratus::Capacity::spot)).c_str());
+    return 0;
+}
+
+int cmd_list(const stratus::Config& cfg, const std::vector<std::string>& rest) {
+    std::optional<stratus::Arch> arch;
+    std::string family, partition;
+    uint32_t min_gpus = 0;
+    bool csv = false;
+    for (size_t i = 0; i < rest.size(); ++i) {
+        const std::string& o = rest[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= rest.size()) usage_error("list: " + o + " needs a value");
+            return rest[++i];
+        };
+        if (o == "--arch") {
+            std::string v = value();
+            arch = stratus::parse_arch(v);
+            if (!arch) usage_error("list: --arch: unknown architecture: " + v);
+        } else if (o == "--family") family = value();
+        else if (o == "--partition") partition = value();
+        else if (o == "--min-gpus") {
+            std::string v = value();
+            auto n = stratus::parse_u64(v);
+            if (!n || *n > 1000) usage_error("list: --min-gpus: not a number: " + v);
+            min_gpus = static_cast<uint32_t>(*n);
+        } else if (o == "--csv") csv = true;
+        else usage_error("list: unknown option: " + o);
+    }
+    const stratus::PartitionConfig* part = nullptr;
+    if (!partition.empty() && !(part = cfg.find_partition(partition))) {
+        std::fprintf(stderr, "stratus-catalog: no partition %s in stratus.conf\n", partition.c_str());
+        return 1;
+    }
+    if (csv) std::printf("instance_type,arch,vcpus,memory_mib,usable_memory_mib,gpus,gpu_model,efa,ondemand_usd_per_hour,spot_usd_per_hour\n");
+    else std::printf("%-18s %-6s %6s %10s %6s %-12s %4s %14s\n", "TYPE", "ARCH", "VCPUS", "MEM_MIB", "GPUS", "GPU", "EFA",
+                     ("USD/H " + cfg.region).c_str());
+    for (const stratus::InstanceType& t : cfg.catalog->types()) {
+        if (arch && t.arch != *arch) continue;
+        if (!family.empty() && t.family != stratus::lower(family)) continue;
+        if (t.gpus < min_gpus) continue;
+        if (part) {
+            bool in = false;
+            for (const stratus::PartitionType& pt : part->types) in = in || pt.type == &t;
+            if (!in) continue;
+        }
+        auto od = t.price(cfg.region, stratus::Capacity::on_demand);
+        auto spot = t.price(cfg.region, stratus::Capacity::spot);
+        if (csv) {
+            std::printf("%s,%s,%u,%llu,%llu,%u,%s,%s,", t.name.c_str(), stratus::arch_name(t.arch), t.vcpus,
+                        static_cast<unsigned long long>(t.memory_mib),
+                        static_cast<unsigned long long>(cfg.usable_memory_mib(t)), t.gpus, t.gpu_model.c_str(),
+                        t.efa ? "true" : "false");
+            if (od) std::printf("%g", *od);
+            std::printf(",");
+            if (spot) std::printf("%g", *spot);
+            std::printf("\n");
+        } else {
+            std::printf("%-18s %-6s %6u %10llu %6u %-12s %4s %14s\n", t.name.c_str(), stratus::arch_name(t.arch), t.vcpus,
+                        static_cast<unsigned long long>(t.memory_mib), t.gpus, t.gpu_model.empty() ? "-" : t.gpu_model.c_str(),
+                        t.efa ? "yes" : "no", od ? price_text(od).c_str() : "unknown");
+        }
+    }
+    return 0;
+}
+
+int run(int argc, char** argv) {
+    Args a;
+    a.conf = stratus::default_stratus_conf_path(STRATUS_SLURM_CONFDIR);
+    int i = 1;
+    for (; i < argc; ++i) {
+        std::string o = argv[i];
+        if (o == "-h" || o == "--help") {
+            std::fputs(kUsage, stdout);
+            return 0;
+        }
+        if (o == "--conf" && i + 1 < argc) {
+            a.conf = argv[++i];
+            a.conf_given = true;
+        } else if (o.rfind("--conf=", 0) == 0) {
+            a.conf = o.substr(7);
+            a.conf_given = true;
+        } else if (!o.empty() && o[0] == '-') {
+            usage_error("unknown option: " + o);
+        } else {
+            break;
+        }
+    }
+    if (i >= argc) usage_error("no command given");
+    a.command = argv[i++];
+    for (; i < argc; ++i) a.rest.emplace_back(argv[i]);
+
+    stratus::Config cfg;
+    try {
+        cfg = load(a);
+    } catch (const stratus::ConfigError& e) {
+        std::fprintf(stderr, "stratus-catalog: %s\n", e.what());
+        return 1;
+    }
+    if (a.command == "check") {
+        if (!a.rest.empty()) usage_error("check takes no arguments");
+        std::printf("%s: OK: %zu partitions, %zu instance types, region %s\n", a.conf.c_str(), cfg.partitions.size(),
+                    cfg.catalog->types().size(), cfg.region.c_str());
+        return 0;
+    }
+    if (a.command == "list") return cmd_list(cfg, a.rest);
+    if (a.command == "show") return cmd_show(cfg, a.rest);
+    if (a.command == "node-line") return cmd_node_line(cfg, a.rest);
+    usage_error("unknown command: " + a.command);
+}
+
+void report(const char* where, const char* what) noexcept { std::fprintf(stderr, "stratus-catalog: %s: %s\n", where, what); }
+
+}  // namespace
+
+int main(int argc, char** argv) { return stratus::guarded("main", 1, report, [&] { return run(argc, argv); }); }
