@@ -94,7 +94,7 @@ void parse_partition_line(const ConfLine& l, std::vector<PendingPartition>& out)
     out.push_back(std::move(p));
 }
 
-// Reads what Stratus needs from slurm.conf: DefaultTime/MaxTime per
+// Reads what Stratus needs from slurm.conf: JobSubmitPlugins, DefaultTime/MaxTime per
 // partition (PartitionName=DEFAULT lines included) and the Default=YES one.
 // slurm.conf is Slurm's file: we never reject it, only skip what we cannot read.
 void read_slurm_partitions(const std::string& slurm_conf, Config& cfg, std::vector<PendingPartition>& parts) {
@@ -103,6 +103,11 @@ void read_slurm_partitions(const std::string& slurm_conf, Config& cfg, std::vect
         read_conf_file(
             slurm_conf,
             [&](const ConfLine& l) {
+                if (iequals(l.words[0].key, "JobSubmitPlugins")) {
+                    for (const std::string& plugin : split_list(l.words[0].value))
+                        if (iequals(plugin, "stratus") || iequals(plugin, "job_submit/stratus")) cfg.slurmctld_runs_stratus = true;
+                    return;
+                }
                 if (!iequals(l.words[0].key, "PartitionName") || !l.words[0].has_value) return;
                 const std::string& name = l.words[0].value;
                 std::optional<SlurmDuration> def = dflt_default, max = dflt_max;

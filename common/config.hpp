@@ -45,6 +45,7 @@ struct Config {
     uint32_t reload_interval_s = 10;
     std::vector<PartitionConfig> partitions;
     std::string default_partition;  // Slurm's Default=YES partition, if slurm.conf names one
+    bool slurmctld_runs_stratus = false;  // slurm.conf's JobSubmitPlugins lists stratus
     std::vector<std::string> files;  // every file read (stratus.conf, Includes, catalogs, slurm.conf)
 
     const PartitionConfig* find_partition(std::string_view name) const noexcept;

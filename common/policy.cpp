@@ -101,7 +101,7 @@ TypeFit evaluate(const Needs& n, const PartitionType& pt) {
     TypeFit fit;
     auto fail = [&](Dim d) { fit.failed |= 1u << d; };
 
-    if (r.arch && t.arch != *r.arch) fail(kArch);
+    if ((r.arch && t.arch != *r.arch) || (r.executable_arch && t.arch != *r.executable_arch)) fail(kArch);
     if (!r.instance_types.empty() &&
         std::find(r.instance_types.begin(), r.instance_types.end(), t.name) == r.instance_types.end())
         fail(kInstanceType);
@@ -155,6 +155,13 @@ std::string type_list(const PartitionConfig& p) {
     return s;
 }
 
+std::string archs_of(const PartitionConfig& p) {
+    bool has[2] = {false, false};
+    for (const PartitionType& pt : p.types) has[static_cast<int>(pt.type->arch)] = true;
+    if (has[0] && has[1]) return "x86_64 and arm64";
+    return has[static_cast<int>(Arch::arm64)] ? "arm64" : "x86_64";
+}
+
 template <class Key>
 const PartitionType& largest(const PartitionConfig& p, Key key) {
     return *std::max_element(p.types.begin(), p.types.end(),
@@ -171,6 +178,10 @@ std::string explain(const Needs& n, const PartitionConfig& p, const std::vector<
         refusal = kDimRefusal[d];
         switch (static_cast<Dim>(d)) {
         case kArch:
+            if (!r.arch) {  // the executable's architecture: decide() words that refusal
+                refusal = Refusal::executable_arch;
+                return std::string("runs ") + archs_of(p) + " (" + type_list(p) + ")";
+            }
             return std::string("no instance type is ") + arch_name(*r.arch) + " (it has " + type_list(p) + ")";
         case kInstanceType: {
             std::string asked;
@@ -368,6 +379,14 @@ Decision decide(const Config& cfg, const JobRequest& req) {
             std::string cost = e.usd ? "is " + format_usd(*e.usd) : "is unknown";
             return refuse(Refusal::max_cost, "stratus: --max-cost: the estimate " + cost + ", above " +
                                                  format_usd(*req.max_cost_usd) + " (" + estimate_text(e, cfg.region) + ")");
+        }
+        if (std::all_of(failing.begin(), failing.end(),
+                        [](const PartitionFit& f) { return f.refusal == Refusal::executable_arch; })) {
+            // "stratus: ./solver is an x86_64 executable but partition graviton runs arm64 (hpc7g.16xlarge)"
+            std::string msg = "stratus: " + req.executable + " is an " + arch_name(*req.executable_arch) + " executable but";
+            for (size_t i = 0; i < failing.size(); ++i)
+                msg += (i ? "; partition " : " partition ") + failing[i].partition->name + " " + failing[i].reason;
+            return refuse(Refusal::executable_arch, std::move(msg));
         }
         if (candidates.size() == 1) {
             std::string msg = "stratus: partition " + failing.front().partition->name + ": " + failing.front().reason;

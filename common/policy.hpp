@@ -20,7 +20,8 @@ enum class Verdict {
 };
 
 // Why a job was refused; hosts map this to their own error codes.
-enum class Refusal { none, bad_option, arch, instance_type, constraint, gpu, cpu, memory, nodes, mixed, max_cost };
+enum class Refusal {
+    none, bad_option, arch, executable_arch, instance_type, constraint, gpu, cpu, memory, nodes, mixed, max_cost };
 
 enum class TimeBasis { time_limit, partition_default, partition_max, unknown };
 const char* time_basis_name(TimeBasis b) noexcept;

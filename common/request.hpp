@@ -39,6 +39,11 @@ struct JobRequest {
     std::optional<Capacity> capacity;           // nullopt = the partition's
     std::string cost_center;
     std::optional<double> max_cost_usd;
+
+    // Client side only (srun): the architecture of the program the job
+    // runs, and its name as the user wrote it, for the architecture guard.
+    std::optional<Arch> executable_arch;
+    std::string executable;
 };
 
 // The user-facing Stratus options. One table serves the SPANK plugin (names,

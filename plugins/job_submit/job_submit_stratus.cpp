@@ -52,7 +52,7 @@ int error_code(stratus::Refusal r) {
     case Refusal::nodes: return ESLURM_INVALID_NODE_COUNT;
     case Refusal::max_cost: return ESLURM_ACCOUNTING_POLICY;
     case Refusal::bad_option: return ESLURM_INVALID_FEATURE;
-    case Refusal::arch: case Refusal::instance_type: case Refusal::constraint: case Refusal::mixed:
+    case Refusal::arch: case Refusal::executable_arch: case Refusal::instance_type: case Refusal::constraint: case Refusal::mixed:
     case Refusal::none: break;
     }
     return ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE;

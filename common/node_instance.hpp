@@ -1,0 +1,26 @@
+// Which instance type a Slurm node is. On AWS the instance metadata service
+// answers; anywhere, the node's slurm.conf Features name it (as
+// `stratus-catalog node-line` writes them).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "catalog.hpp"
+
+namespace stratus {
+
+// True if `host` is one of the hosts of a Slurm hostlist expression such as
+// "gpu-[1-4,07],login1" (brackets with numbers, ranges and zero padding).
+bool hostlist_contains(std::string_view hostlist, std::string_view host);
+
+// The Features= value of node `node` in slurm.conf (its NodeName line, or
+// NodeName=DEFAULT before it). nullopt when slurm.conf is unreadable or does
+// not list the node. Never throws ConfigError.
+std::optional<std::string> node_features(const std::string& slurm_conf, const std::string& node);
+
+// The first feature (',' '&' separated) that names a catalog instance type.
+const InstanceType* instance_type_in_features(const Catalog& catalog, std::string_view features);
+
+}  // namespace stratus
