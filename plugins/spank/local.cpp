@@ -79,14 +79,21 @@ std::string usd_value(double usd) {
     return buf;
 }
 
-void print_dry_run(const Decision& d, const JobRequest& req) {
+// --stratus-dry-run ends here: like --test-only, nothing is submitted and
+// nothing failed.
+[[noreturn]] void finish_dry_run(const std::string& text) {
+    std::printf("%s\n", text.c_str());
+    std::fflush(stdout);
+    std::exit(0);
+}
+
+std::string dry_run_report(const Decision& d, const JobRequest& req) {
     std::string where = d.new_partitions ? *d.new_partitions : "";
     if (where.empty())
         for (const std::string& p : req.partitions) where += (where.empty() ? "" : ",") + p;
-    std::printf("stratus: dry run: the job would be submitted to partition %s\n", where.c_str());
-    if (!d.message.empty()) std::printf("%s\n", d.message.c_str());
-    std::printf("stratus: dry run: AdminComment %s\n", d.admin_comment.c_str());
-    std::fflush(stdout);
+    std::string text = "stratus: dry run: the job would be submitted to partition " + where + "\n";
+    if (!d.message.empty()) text += d.message + "\n";
+    return text + "stratus: dry run: AdminComment " + d.admin_comment;
 }
 
 }  // namespace
@@ -112,7 +119,10 @@ int local_post_opt(spank_t sp) {
         for (const ResolvedOption& o : resolved) set_job_env(sp, o.spec->env, o.value);  // for job_submit/stratus
 
     std::shared_ptr<const Config> cfg = load_client_config();
-    if (!cfg) return s.dry_run ? (std::printf("stratus: dry run: no stratus.conf, nothing to judge\n"), -1) : 0;
+    if (!cfg) {
+        if (s.dry_run) finish_dry_run("stratus: dry run: no stratus.conf here; Stratus would not judge this job");
+        return 0;
+    }
     if (step) {
         // Only the architecture guard applies: the allocation exists.
         req = JobRequest{};
@@ -126,8 +136,8 @@ int local_post_opt(spank_t sp) {
     Decision d = decide(*cfg, req);
     switch (d.verdict) {
     case Verdict::not_managed:
-        if (s.dry_run) std::printf("stratus: dry run: no partition of this job is managed by Stratus\n");
-        return s.dry_run ? -1 : 0;
+        if (s.dry_run) finish_dry_run("stratus: dry run: no partition of this job is in stratus.conf; Stratus would not judge it");
+        return 0;
     case Verdict::refuse:
         if (!s.enforce && !s.dry_run) {
             slurm_info("%s (not enforced)", d.message.c_str());
@@ -142,10 +152,7 @@ int local_post_opt(spank_t sp) {
 
     if (d.new_partitions && !host->set("partition", d.new_partitions->c_str()))
         slurm_error("stratus: could not set the partition to %s", d.new_partitions->c_str());
-    if (s.dry_run) {
-        print_dry_run(d, req);
-        std::exit(0);  // like --test-only: nothing is submitted, and nothing failed
-    }
+    if (s.dry_run) finish_dry_run(dry_run_report(d, req));
     // Where slurmctld runs job_submit/stratus it shows the estimate itself.
     if (s.show_estimate.value_or(!cfg->slurmctld_runs_stratus) && !d.message.empty())
         slurm_info("%s", d.message.c_str());
