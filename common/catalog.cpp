@@ -69,7 +69,7 @@ std::vector<std::string> split_csv_row(std::string_view line) {
     return cells;
 }
 
-Column parse_header_cell(const std::string& cell, const std::string& source) {
+Column parse_header_cell(const std::string& cell, const std::string& source, unsigned lineno) {
     static const struct { const char* name; Col kind; } fixed[] = {
         {"instance_type", Col::name}, {"family", Col::family}, {"arch", Col::arch}, {"vcpus", Col::vcpus},
         {"memory_mib", Col::memory}, {"gpus", Col::gpus}, {"gpu_model", Col::gpu_model},
@@ -85,7 +85,7 @@ Column parse_header_cell(const std::string& cell, const std::string& source) {
             if (c == '_') c = '-';
         return Column{Col::ondemand_in_region, h, region};
     }
-    throw ConfigError(source, 1, cell, "unknown catalog column");
+    throw ConfigError(source, lineno, cell, "unknown catalog column");
 }
 
 RegionPrice& region_entry(InstanceType& t, const std::string& region) {
@@ -113,7 +113,7 @@ void Catalog::merge_csv(std::string_view text, const std::string& source) {
         if (line.empty() || line[0] == '#') continue;
         std::vector<std::string> cells = split_csv_row(line);
         if (columns.empty()) {
-            for (const std::string& c : cells) columns.push_back(parse_header_cell(c, source));
+            for (const std::string& c : cells) columns.push_back(parse_header_cell(c, source, lineno));
             bool has_name = false;
             for (const Column& c : columns) has_name |= c.kind == Col::name;
             if (!has_name) throw ConfigError(source, lineno, "instance_type", "header lacks the instance_type column");
@@ -201,7 +201,7 @@ void Catalog::merge_csv(std::string_view text, const std::string& source) {
 
 void Catalog::merge_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(path, 0, "", std::string("cannot read catalog: ") + std::strerror(errno));
+    if (!in) throw ConfigError::unreadable(path, 0, "", path, errno);
     std::ostringstream text;
     text << in.rdbuf();
     merge_csv(text.str(), path);

@@ -57,7 +57,7 @@ public:
     // Throws ConfigError(source, line, column, ...) and leaves *this
     // unchanged on error (strong guarantee).
     void merge_csv(std::string_view text, const std::string& source);
-    // Reads a file and merges it; unreadable file -> ConfigError.
+    // Reads a file and merges it; unreadable file -> ConfigError::unreadable(path, 0, ...).
     void merge_file(const std::string& path);
 
     const InstanceType* find(std::string_view name) const;

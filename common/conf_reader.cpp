@@ -15,6 +15,14 @@ ConfigError::ConfigError(const std::string& file, unsigned line, const std::stri
     : std::runtime_error(file + ":" + std::to_string(line) + ": " + (key.empty() ? "" : key + ": ") + message),
       file_(file), line_(line), key_(key) {}
 
+ConfigError ConfigError::unreadable(const std::string& file, unsigned line, const std::string& key,
+                                    const std::string& path, int error_number) {
+    ConfigError e(file, line, key, "cannot read " + path + ": " + std::strerror(error_number));
+    e.unreadable_ = path;
+    e.unreadable_errno_ = error_number;
+    return e;
+}
+
 std::string dir_name(const std::string& path) {
     size_t slash = path.rfind('/');
     if (slash == std::string::npos) return ".";
@@ -66,9 +74,8 @@ void read_one(const std::string& path, const std::function<void(const ConfLine&)
     std::ifstream in(path);
     if (!in) {
         if (!strict) return;
-        std::string why = std::strerror(errno);
-        if (from_file.empty()) throw ConfigError(path, 0, "", "cannot read file: " + why);
-        throw ConfigError(from_file, from_line, "Include", "cannot read " + path + ": " + why);
+        if (from_file.empty()) throw ConfigError::unreadable(path, 0, "", path, errno);
+        throw ConfigError::unreadable(from_file, from_line, "Include", path, errno);
     }
     if (files_read) files_read->push_back(path);
     std::string raw, logical;

@@ -189,9 +189,9 @@ Config load_config(const std::string& stratus_conf, const std::string& slurm_con
         try {
             catalog->merge_file(ref.path);
         } catch (const ConfigError& e) {
-            if (e.line() == 0)  // the file itself is unreadable: blame the line naming it
-                throw ConfigError(ref.file, ref.line, "InstanceCatalog", e.what());
-            throw;
+            if (e.unreadable_file() != ref.path) throw;
+            // Blame the line that names the file.
+            throw ConfigError::unreadable(ref.file, ref.line, "InstanceCatalog", ref.path, e.unreadable_errno());
         }
         cfg.files.push_back(ref.path);
     }

@@ -62,10 +62,12 @@ bool ConfigStore::reload_if_changed() noexcept {
                                   " partitions, " + std::to_string(cfg->catalog->types().size()) + " instance types");
             return true;
         } catch (const ConfigError& e) {
-            // Watch the file at fault too, so fixing it triggers a reload.
-            if (std::find(files.begin(), files.end(), e.file()) == files.end()) {
-                files.push_back(e.file());
-                before.push_back(stamp({e.file()}).front());
+            // Watch the file at fault too, and a missing one, so that fixing
+            // or creating it triggers a reload.
+            for (const std::string& f : {e.file(), e.unreadable_file()}) {
+                if (f.empty() || std::find(files.begin(), files.end(), f) != files.end()) continue;
+                files.push_back(f);
+                before.push_back(stamp({f}).front());
             }
             watched_ = files;
             stamps_ = before;

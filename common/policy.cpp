@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "json.hpp"
 #include "text.hpp"
@@ -29,6 +30,10 @@ constexpr const char* kDimWord[kDims] = {"architecture", "instance type", "const
                                          "GPUs",         "CPUs",          "memory",     "node count"};
 
 uint64_t ceil_div(uint64_t a, uint64_t b) { return b ? (a + b - 1) / b : 0; }
+// a x b, saturating: a huge --mem-per-cpu must not wrap to a small (or zero) product.
+uint64_t sat_mul(uint64_t a, uint64_t b) {
+    return (b != 0 && a > std::numeric_limits<uint64_t>::max() / b) ? std::numeric_limits<uint64_t>::max() : a * b;
+}
 
 // --constraint narrowed to what the catalog knows: alternatives ('|') of
 // AND-ed ('&' or ',') tokens naming an architecture, instance type or family.
@@ -79,7 +84,7 @@ struct Needs {
         uint64_t tpn = r.tasks_per_node.value_or(1);
         cpus_per_node = std::max<uint64_t>({cpus_per_task * tpn, r.min_cpus_per_node.value_or(0)});
         mem_per_node_mib = r.mem_per_node_mib.value_or(0);
-        if (r.mem_per_cpu_mib) mem_per_node_mib = std::max(mem_per_node_mib, *r.mem_per_cpu_mib * cpus_per_node);
+        if (r.mem_per_cpu_mib) mem_per_node_mib = std::max(mem_per_node_mib, sat_mul(*r.mem_per_cpu_mib, cpus_per_node));
         uint64_t gpn = r.gpus.per_node.value_or(0);
         if (r.gpus.per_task) gpn = std::max<uint64_t>(gpn, *r.gpus.per_task * tpn);
         if (r.gpus.per_job && r.max_nodes && *r.max_nodes > 0)
@@ -114,7 +119,7 @@ TypeFit evaluate(const Needs& n, const PartitionType& pt) {
     // How many tasks one node holds, then how many nodes the job needs.
     uint64_t per_node = r.tasks_per_node ? *r.tasks_per_node : t.vcpus / n.cpus_per_task;
     if (r.mem_per_cpu_mib && *r.mem_per_cpu_mib > 0)
-        per_node = std::min<uint64_t>(per_node, pt.usable_memory_mib / (*r.mem_per_cpu_mib * n.cpus_per_task));
+        per_node = std::min<uint64_t>(per_node, pt.usable_memory_mib / sat_mul(*r.mem_per_cpu_mib, n.cpus_per_task));
     if (r.gpus.per_task && *r.gpus.per_task > 0) per_node = std::min<uint64_t>(per_node, t.gpus / *r.gpus.per_task);
     uint64_t nodes = std::max<uint64_t>(1, r.min_nodes.value_or(1));
     if (r.num_tasks) {
@@ -144,6 +149,9 @@ std::pair<std::optional<uint32_t>, TimeBasis> estimate_minutes(const JobRequest&
     }
     return {std::nullopt, TimeBasis::unknown};
 }
+
+// "1 GPU", "8 GPUs".
+std::string count(uint64_t n, const char* noun) { return std::to_string(n) + " " + noun + (n == 1 ? "" : "s"); }
 
 std::string gpu_desc(const InstanceType& t) {
     return std::to_string(t.gpus) + " x " + (t.gpu_model.empty() ? "gpu" : t.gpu_model);
@@ -198,14 +206,14 @@ std::string explain(const Needs& n, const PartitionConfig& p, const std::vector<
         }
         case kGpus: {
             const InstanceType& big = *largest(p, [](const PartitionType& pt) { return pt.type->gpus; }).type;
-            std::string want = n.gpus_per_node ? std::to_string(n.gpus_per_node) + " GPUs per node" : "GPUs";
+            std::string want = n.gpus_per_node ? count(n.gpus_per_node, "GPU") + " per node" : "GPUs";
             if (big.gpus == 0) return "no instance type has " + want + " (it has no GPUs)";
             return "no instance type has " + want + " (largest: " + big.name + ", " + gpu_desc(big) + ")";
         }
         case kCpus: {
             const InstanceType& big = *largest(p, [](const PartitionType& pt) { return pt.type->vcpus; }).type;
-            return "no instance type has " + std::to_string(n.cpus_per_node) + " CPUs per node (largest: " + big.name +
-                   ", " + std::to_string(big.vcpus) + " CPUs)";
+            return "no instance type has " + count(n.cpus_per_node, "CPU") + " per node (largest: " + big.name + ", " +
+                   count(big.vcpus, "CPU") + ")";
         }
         case kMemory: {
             const PartitionType& big = largest(p, [](const PartitionType& pt) { return pt.usable_memory_mib; });
@@ -269,11 +277,15 @@ PartitionFit fit_partition(const Needs& n, const PartitionConfig& p) {
 // Orders fitting partitions for routing: known estimates cheapest first,
 // then unknown ones in configuration order (stable sort).
 void sort_by_cost(std::vector<PartitionFit>& fits) {
+    // Finite ranks for the unknowns: HUGE_VAL / 2 is still infinity, which
+    // put "price known, time unknown" level with "price unknown".
+    constexpr double kPriceUnknown = std::numeric_limits<double>::max();
+    constexpr double kTimeUnknown = kPriceUnknown / 2;
     auto key = [](const PartitionFit& f) {
         const Estimate& e = *f.estimate;
         if (e.usd) return *e.usd;
-        if (e.usd_per_node_hour && !e.minutes) return HUGE_VAL / 2;  // price known, time unknown
-        return HUGE_VAL;
+        if (e.usd_per_node_hour && !e.minutes) return kTimeUnknown;  // price known, time unknown
+        return kPriceUnknown;
     };
     std::stable_sort(fits.begin(), fits.end(), [&](const PartitionFit& a, const PartitionFit& b) { return key(a) < key(b); });
 }
@@ -294,15 +306,15 @@ std::string estimate_text(const Estimate& e, const std::string& region) {
     case TimeBasis::unknown: break;
     }
     std::string s = "partition " + e.partition->name + ": ";
+    std::string span = e.minutes ? "for " + format_minutes(*e.minutes) + ", " + when : "";
     if (!e.usd_per_node_hour)
         return s + "estimate: price unknown (" + what + ", no " + region + " price in the catalog" +
-               (e.minutes ? ", " + format_minutes(*e.minutes) + " " + when : "") + ")";
+               (span.empty() ? "" : ", " + span) + ")";
     char rate[32];
     std::snprintf(rate, sizeof rate, "$%.4f/h", *e.usd_per_node_hour);
     if (!e.minutes)
         return s + "estimate: no time limit (job, DefaultTime or MaxTime); " + what + " at " + rate + " per node";
-    return s + "estimate " + format_usd(*e.usd) + " (" + what + " at " + rate + " for " + format_minutes(*e.minutes) +
-           ", " + when + ")";
+    return s + "estimate " + format_usd(*e.usd) + " (" + what + " at " + rate + " " + span + ")";
 }
 
 std::string admin_comment_json(const Config& cfg, const JobRequest& r, const Estimate& e,
@@ -375,10 +387,13 @@ Decision decide(const Config& cfg, const JobRequest& req) {
     if (fitting.empty()) {
         if (has_unmanaged) return Decision{};  // it may fit in a partition we do not manage
         if (!over_budget.empty()) {
+            sort_by_cost(over_budget);  // quote the cheapest, not the first configured
             const Estimate& e = *over_budget.front().estimate;
-            std::string cost = e.usd ? "is " + format_usd(*e.usd) : "is unknown";
-            return refuse(Refusal::max_cost, "stratus: --max-cost: the estimate " + cost + ", above " +
-                                                 format_usd(*req.max_cost_usd) + " (" + estimate_text(e, cfg.region) + ")");
+            std::string verdict = e.usd ? "the estimate is " + format_usd(*e.usd) + ", above " + format_usd(*req.max_cost_usd)
+                                        : "the estimate is unknown, so the job cannot be held to " +
+                                              format_usd(*req.max_cost_usd);
+            return refuse(Refusal::max_cost,
+                          "stratus: --max-cost: " + verdict + " (" + estimate_text(e, cfg.region) + ")");
         }
         if (std::all_of(failing.begin(), failing.end(),
                         [](const PartitionFit& f) { return f.refusal == Refusal::executable_arch; })) {

@@ -128,11 +128,11 @@ std::optional<GpuSpec> parse_gpu_tres(std::string_view tres) {
         for (std::string& p : split_list(body, ':')) parts.push_back(std::move(p));
         GpuSpec spec;
         spec.count = 1;  // "--gres=gpu" alone means one
-        if (!parts.empty()) {
-            if (auto n = parse_u64(parts.back())) {
-                spec.count = static_cast<uint32_t>(std::min<uint64_t>(*n, 1000000));
-                parts.pop_back();
-            }
+        if (!parts.empty() && parts.back().find_first_not_of("0123456789") == std::string::npos) {
+            // All digits is a count, even one too large for 64 bits (never a model name).
+            auto n = parse_u64(parts.back());
+            spec.count = static_cast<uint32_t>(std::min<uint64_t>(n.value_or(1000000), 1000000));
+            parts.pop_back();
         }
         if (!parts.empty()) spec.model = lower(parts.front());
         if (found) {

@@ -55,16 +55,33 @@ std::optional<uint64_t> parse_u64(std::string_view s) noexcept {
 std::optional<double> parse_decimal(std::string_view s) noexcept {
     // digits [ '.' digits ]: no exponent, sign, comma or locale surprises.
     if (s.empty() || s.size() > 32) return std::nullopt;
-    double v = 0, scale = 1;
+    // The result must be the double nearest to the text, as the same literal
+    // compiles to: summing digit x 10^-k drifts by an ulp ("2.31" came out
+    // below 2.31, so --max-cost=2.31 refused an estimate of $2.31). Collect
+    // the digits as an integer and scale it once by an exact power of ten.
+    uint64_t digits = 0;  // the first 19 significant digits
+    int exp10 = 0;        // value = digits x 10^exp10
     bool seen_dot = false, seen_digit = false;
     for (char c : s) {
         if (c == '.' && !seen_dot) { seen_dot = true; continue; }
         if (c < '0' || c > '9') return std::nullopt;
         seen_digit = true;
-        if (seen_dot) { scale /= 10; v += (c - '0') * scale; }
-        else v = v * 10 + (c - '0');
+        if (digits < 1000000000000000000ULL) {
+            digits = digits * 10 + static_cast<uint64_t>(c - '0');
+            if (seen_dot) --exp10;
+        } else if (!seen_dot) {
+            ++exp10;  // beyond 19 digits: dropped, which no price or budget has
+        }
     }
-    if (!seen_digit || !std::isfinite(v)) return std::nullopt;
+    if (!seen_digit) return std::nullopt;
+    static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    double v;
+    if (digits <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22)  // both exact: one correctly rounded operation
+        v = exp10 < 0 ? static_cast<double>(digits) / kPow10[-exp10] : static_cast<double>(digits) * kPow10[exp10];
+    else
+        v = static_cast<double>(static_cast<long double>(digits) * std::pow(10.0L, exp10));
+    if (!std::isfinite(v)) return std::nullopt;
     return v;
 }
 
@@ -81,7 +98,7 @@ std::optional<SlurmDuration> parse_slurm_duration(std::string_view s) noexcept {
     bool has_days = false;
     if (size_t dash = s.find('-'); dash != std::string_view::npos) {
         auto d = parse_u64(s.substr(0, dash));
-        if (!d) return std::nullopt;
+        if (!d || *d > 1000000) return std::nullopt;  // bounded like H, M and S: days * 86400 must not wrap
         days = *d;
         has_days = true;
         s = s.substr(dash + 1);

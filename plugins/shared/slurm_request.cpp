@@ -35,7 +35,7 @@ std::optional<std::string> job_request_from_slurm(const job_desc_msg_t& d, JobRe
     req.cpus_per_task = count16(d.cpus_per_task);
     req.min_cpus_per_node = count16(d.pn_min_cpus);
     req.min_cpus = count32(d.min_cpus);
-    if (d.pn_min_memory != NO_VAL64 && d.pn_min_memory != 0) {
+    if (d.pn_min_memory != NO_VAL64 && d.pn_min_memory != INFINITE64 && d.pn_min_memory != 0) {
         uint64_t mib = d.pn_min_memory & ~MEM_PER_CPU;
         if (mib != 0) {
             if (d.pn_min_memory & MEM_PER_CPU) req.mem_per_cpu_mib = mib;

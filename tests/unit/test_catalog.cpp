@@ -1,0 +1,218 @@
+// common/catalog.hpp: the built-in instance catalog and CSV merging.
+#include "catalog.hpp"
+#include "unit.hpp"
+
+using namespace stratus;
+
+START_TEST(builtin_size) {
+    Catalog c = Catalog::builtin();
+    ck_assert_uint_eq(c.types().size(), 152);
+    unsigned arm = 0, priced = 0;
+    for (const InstanceType& t : c.types()) {
+        ck_assert_msg(t.vcpus > 0 && t.memory_mib > 0, "%s lacks specs", t.name.c_str());
+        ck_assert_msg(!t.family.empty(), "%s lacks a family", t.name.c_str());
+        ck_assert_msg(c.find(t.name) == &t, "%s not indexed", t.name.c_str());
+        arm += t.arch == Arch::arm64;
+        priced += t.price("us-east-1", Capacity::on_demand).has_value();
+        ck_assert_msg(!t.price("us-east-1", Capacity::spot), "%s has an invented spot price", t.name.c_str());
+    }
+    ck_assert_uint_eq(arm, 51);
+    ck_assert_uint_eq(priced, 152 - 9);  // hpc6a, hpc6id, 4 x hpc7a, hpc8a, p5e, trn2: no us-east-1 price
+}
+END_TEST
+
+START_TEST(builtin_hpc7g) {
+    Catalog c = Catalog::builtin();
+    const InstanceType* t = c.find("hpc7g.16xlarge");
+    ck_assert_ptr_nonnull(t);
+    EXPECT_STR(t->name, "hpc7g.16xlarge");
+    EXPECT_STR(t->family, "hpc7g");
+    ck_assert(t->arch == Arch::arm64);
+    ck_assert_uint_eq(t->vcpus, 64);
+    ck_assert_uint_eq(t->memory_mib, 131072);
+    ck_assert_uint_eq(t->gpus, 0);
+    EXPECT_STR(t->gpu_model, "");
+    ck_assert(t->efa);
+    ck_assert_double_eq(t->network_gbps, 200.0);
+    ck_assert_double_eq(*t->price("us-east-1", Capacity::on_demand), 1.6832);
+    ck_assert(!t->price("us-east-1", Capacity::spot));
+    ck_assert(!t->price("us-east-2", Capacity::on_demand));
+    ck_assert_ptr_eq(c.find("HPC7G.16XLarge"), t);  // names are case-insensitive
+}
+END_TEST
+
+START_TEST(builtin_unpriced) {
+    Catalog c = Catalog::builtin();
+    const InstanceType* t = c.find("hpc7a.96xlarge");
+    ck_assert_ptr_nonnull(t);
+    ck_assert(t->arch == Arch::x86_64);
+    ck_assert_uint_eq(t->vcpus, 192);
+    ck_assert_uint_eq(t->memory_mib, 786432);
+    ck_assert(!t->price("us-east-1", Capacity::on_demand));  // never invented
+    ck_assert(!t->price("us-east-1", Capacity::spot));
+}
+END_TEST
+
+START_TEST(builtin_gpus) {
+    Catalog c = Catalog::builtin();
+    const InstanceType* p5 = c.find("p5.48xlarge");
+    ck_assert_ptr_nonnull(p5);
+    ck_assert_uint_eq(p5->gpus, 8);
+    EXPECT_STR(p5->gpu_model, "h100");
+    ck_assert_uint_eq(p5->gpu_memory_mib, 81920);
+    ck_assert_uint_eq(p5->vcpus, 192);
+    ck_assert_double_eq(*p5->price("us-east-1", Capacity::on_demand), 55.04);
+    const InstanceType* g6e = c.find("g6e.12xlarge");
+    ck_assert_uint_eq(g6e->gpus, 4);
+    EXPECT_STR(g6e->gpu_model, "l40s");
+    ck_assert_double_eq(*g6e->price("us-east-1", Capacity::on_demand), 10.49264);
+    const InstanceType* trn = c.find("trn1.32xlarge");
+    ck_assert_uint_eq(trn->gpus, 16);
+    EXPECT_STR(trn->gpu_model, "trainium");
+    ck_assert_uint_eq(trn->gpu_memory_mib, 0);  // unknown
+    ck_assert_ptr_null(c.find("p5.96xlarge"));
+    ck_assert_ptr_null(c.find(""));
+    ck_assert(c.has_family("p5"));
+    ck_assert(c.has_family("HPC7G"));
+    ck_assert(!c.has_family("p5.48xlarge"));
+    ck_assert(!c.has_family("z9"));
+}
+END_TEST
+
+START_TEST(names) {
+    ck_assert(*parse_arch("x86_64") == Arch::x86_64 && *parse_arch("AMD64") == Arch::x86_64);
+    ck_assert(*parse_arch("arm64") == Arch::arm64 && *parse_arch("AArch64") == Arch::arm64);
+    ck_assert(!parse_arch("i386") && !parse_arch("") && !parse_arch("any"));
+    EXPECT_STR(arch_name(Arch::arm64), "arm64");
+    EXPECT_STR(arch_name(Arch::x86_64), "x86_64");
+#if defined(__aarch64__)
+    ck_assert(host_arch() == Arch::arm64);
+#elif defined(__x86_64__)
+    ck_assert(host_arch() == Arch::x86_64);
+#endif
+    ck_assert(*parse_capacity("spot") == Capacity::spot && *parse_capacity("SPOT") == Capacity::spot);
+    ck_assert(*parse_capacity("on-demand") == Capacity::on_demand && *parse_capacity("OnDemand") == Capacity::on_demand);
+    ck_assert(!parse_capacity("reserved") && !parse_capacity("") && !parse_capacity("on demand"));
+    EXPECT_STR(capacity_name(Capacity::spot), "spot");
+    EXPECT_STR(capacity_name(Capacity::on_demand), "on-demand");
+}
+END_TEST
+
+START_TEST(merge_price_override) {
+    Catalog c = Catalog::builtin();
+    c.merge_csv("# site prices\n"
+                "instance_type,region,ondemand_usd_per_hour,spot_usd_per_hour\n"
+                "HPC7G.16xlarge,us-east-1,,0.55\n"
+                "hpc7a.96xlarge,eu-north-1,7.20,2.5\n"
+                "c7gn.16xlarge,US-EAST-1,4.10,\n",
+                "site.csv");
+    ck_assert_uint_eq(c.types().size(), 152);
+    const InstanceType* g = c.find("hpc7g.16xlarge");
+    ck_assert_double_eq(*g->price("us-east-1", Capacity::on_demand), 1.6832);  // empty cell: kept
+    ck_assert_double_eq(*g->price("us-east-1", Capacity::spot), 0.55);
+    ck_assert_uint_eq(g->vcpus, 64);
+    const InstanceType* h = c.find("hpc7a.96xlarge");
+    ck_assert(!h->price("us-east-1", Capacity::on_demand));
+    ck_assert_double_eq(*h->price("eu-north-1", Capacity::on_demand), 7.2);
+    ck_assert_double_eq(*h->price("eu-north-1", Capacity::spot), 2.5);
+    ck_assert_double_eq(*c.find("c7gn.16xlarge")->price("us-east-1", Capacity::on_demand), 4.1);
+
+    // The built-in file's per-region column form.
+    c.merge_csv("instance_type,ondemand_usd_per_hour_us_west_2,vcpus,efa\nc7i.large,0.0893,3,no\n", "b.csv");
+    const InstanceType* i = c.find("c7i.large");
+    ck_assert_double_eq(*i->price("us-west-2", Capacity::on_demand), 0.0893);
+    ck_assert_double_eq(*i->price("us-east-1", Capacity::on_demand), 0.08925);
+    ck_assert_uint_eq(i->vcpus, 3);
+    ck_assert(!i->efa);
+    ck_assert_uint_eq(i->memory_mib, 4096);
+}
+END_TEST
+
+START_TEST(merge_new_type) {
+    Catalog c = Catalog::builtin();
+    c.merge_csv("instance_type,arch,vcpus,memory_mib,gpus,gpu_model,gpu_memory_mib,efa,network_gbps\n"
+                "zz9.metal,aarch64,128,262144,2,H200,144384,true,400\n"
+                "zz9-small.large,x86_64,2,4096,,,,,\n",
+                "new.csv");
+    ck_assert_uint_eq(c.types().size(), 154);
+    const InstanceType* t = c.find("ZZ9.METAL");
+    ck_assert_ptr_nonnull(t);
+    EXPECT_STR(t->name, "zz9.metal");
+    EXPECT_STR(t->family, "zz9");  // from the name when no family column
+    ck_assert(t->arch == Arch::arm64);
+    ck_assert_uint_eq(t->vcpus, 128);
+    ck_assert_uint_eq(t->memory_mib, 262144);
+    ck_assert_uint_eq(t->gpus, 2);
+    EXPECT_STR(t->gpu_model, "h200");
+    ck_assert_uint_eq(t->gpu_memory_mib, 144384);
+    ck_assert(t->efa);
+    ck_assert_double_eq(t->network_gbps, 400.0);
+    ck_assert(t->prices.empty());
+    ck_assert(!t->price("us-east-1", Capacity::on_demand));
+    ck_assert(c.has_family("zz9"));
+    EXPECT_STR(c.find("zz9-small.large")->family, "zz9-small");
+    ck_assert_ptr_eq(&c.types().back(), c.find("zz9-small.large"));
+}
+END_TEST
+
+START_TEST(merge_strong_guarantee) {
+    Catalog c = Catalog::builtin();
+    // The first rows are fine; the last is not: nothing may change.
+    const char* bad[] = {
+        "instance_type,region,ondemand_usd_per_hour\nhpc7g.16xlarge,us-east-1,9.99\nzz1.big,us-east-1,1\n",
+        "instance_type,arch,vcpus,memory_mib\nzz9.metal,arm64,128,262144\nhpc7g.16xlarge,arm64,many,1\n",
+        "instance_type,vcpus\nhpc7g.16xlarge,1\nc7i.large,2,3\n",
+    };
+    for (const char* text : bad) {
+        bool threw = false;
+        try {
+            c.merge_csv(text, "bad.csv");
+        } catch (const ConfigError& e) {
+            threw = true;
+            EXPECT_STR(e.file(), "bad.csv");
+            ck_assert_uint_eq(e.line(), 3);
+        }
+        ck_assert(threw);
+        ck_assert_uint_eq(c.types().size(), 152);
+        ck_assert_ptr_null(c.find("zz9.metal"));
+        ck_assert_ptr_null(c.find("zz1.big"));
+        const InstanceType* g = c.find("hpc7g.16xlarge");
+        ck_assert_double_eq(*g->price("us-east-1", Capacity::on_demand), 1.6832);
+        ck_assert_uint_eq(g->vcpus, 64);
+    }
+    auto e = CONFIG_ERROR(c.merge_csv("instance_type,region,ondemand_usd_per_hour\nhpc7g.16xlarge,us-east-1,9.99\nzz1.big,us-east-1,1\n", "bad.csv"));
+    EXPECT_STR(e.what, "bad.csv:3: instance_type: new instance type zz1.big needs arch, vcpus and memory_mib");
+    e = CONFIG_ERROR(c.merge_csv("", "empty.csv"));
+    EXPECT_STR(e.what, "empty.csv:0: no header line");
+}
+END_TEST
+
+START_TEST(merge_file_errors) {
+    Catalog c = Catalog::builtin();
+    std::string dir = test_dir();
+    auto e = CONFIG_ERROR(c.merge_file(dir + "/none.csv"));
+    EXPECT_STR(e.what, dir + "/none.csv:0: cannot read " + dir + "/none.csv: No such file or directory");
+    ck_assert_uint_eq(e.line, 0);
+    write_file(dir + "/ok.csv", "instance_type,region,spot_usd_per_hour\r\nc7i.large,us-east-1,0.03\r\n");
+    c.merge_file(dir + "/ok.csv");  // CRLF line ends are fine
+    ck_assert_double_eq(*c.find("c7i.large")->price("us-east-1", Capacity::spot), 0.03);
+}
+END_TEST
+
+Suite* catalog_suite() {
+    Suite* s = suite_create("catalog");
+    TCase* tc = make_tcase("builtin");
+    tcase_add_test(tc, builtin_size);
+    tcase_add_test(tc, builtin_hpc7g);
+    tcase_add_test(tc, builtin_unpriced);
+    tcase_add_test(tc, builtin_gpus);
+    tcase_add_test(tc, names);
+    suite_add_tcase(s, tc);
+    tc = make_tcase("merge");
+    tcase_add_test(tc, merge_price_override);
+    tcase_add_test(tc, merge_new_type);
+    tcase_add_test(tc, merge_strong_guarantee);
+    tcase_add_test(tc, merge_file_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}

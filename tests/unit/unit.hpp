@@ -1,0 +1,57 @@
+// Shared helpers for the Check unit tests of the policy core (tests/unit/test_core).
+#pragma once
+
+#include <string>
+#include <utility>
+
+#include <check.h>
+// Check's deprecated fail() macro breaks std::basic_ios::fail() in any
+// standard header included after it.
+#undef fail
+
+#include "error.hpp"
+
+// One Suite per module of common/.
+Suite* text_suite();
+Suite* conf_suite();
+Suite* catalog_suite();
+Suite* request_suite();
+Suite* policy_suite();
+Suite* store_suite();
+Suite* firewall_suite();
+
+// Every TCase gets this timeout (seconds): the store tests wait on a watcher.
+constexpr double kTestTimeout = 60;
+TCase* make_tcase(const char* name);
+
+// A fresh, empty directory for one test, inside the run's private root
+// (created by main() with mkdtemp and removed when the run ends).
+std::string test_dir();
+void write_file(const std::string& path, const std::string& text);
+
+// Exact string comparison with both values in the failure message.
+#define EXPECT_STR(actual, expected)                                                                          \
+    do {                                                                                                      \
+        const std::string ck_actual_(actual), ck_expected_(expected);                                        \
+        ck_assert_msg(ck_actual_ == ck_expected_, "%s\n  got:      \"%s\"\n  expected: \"%s\"", #actual,      \
+                      ck_actual_.c_str(), ck_expected_.c_str());                                              \
+    } while (0)
+
+// The ConfigError a callable throws; fails the test if it throws none.
+struct CaughtError {
+    std::string what, file, key;
+    unsigned line = 0;
+    std::string unreadable;
+};
+
+template <class F>
+CaughtError expect_config_error(F&& f, const char* expr, const char* src, int srcline) {
+    try {
+        std::forward<F>(f)();
+    } catch (const stratus::ConfigError& e) {
+        return CaughtError{e.what(), e.file(), e.key(), e.line(), e.unreadable_file()};
+    }
+    ck_abort_msg("%s:%d: %s: expected a ConfigError, none thrown", src, srcline, expr);
+    return {};
+}
+#define CONFIG_ERROR(expr) expect_config_error([&] { (void)(expr); }, #expr, __FILE__, __LINE__)
