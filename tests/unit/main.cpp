@@ -51,6 +51,7 @@ int main() {
     srunner_add_suite(sr, policy_suite());
     srunner_add_suite(sr, store_suite());
     srunner_add_suite(sr, firewall_suite());
+    srunner_add_suite(sr, executable_suite());
     // Every test's result goes to the log unless CK_VERBOSITY says otherwise.
     srunner_run_all(sr, getenv("CK_VERBOSITY") ? CK_ENV : CK_VERBOSE);
     int failed = srunner_ntests_failed(sr);

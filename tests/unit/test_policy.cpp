@@ -696,6 +696,40 @@ START_TEST(show_estimate_no) {
 }
 END_TEST
 
+START_TEST(refuse_executable_arch) {
+    Config cfg = sandbox();
+    JobRequest r = job({"graviton"});
+    r.executable_arch = Arch::x86_64;
+    r.executable = "./solver";
+    expect_refusal(decide(cfg, r), Refusal::executable_arch,
+                   "stratus: ./solver is an x86_64 executable but partition graviton runs arm64 (hpc7g.16xlarge, "
+                   "c7gn.16xlarge)");
+    // Several partitions, none of them arm64: each is named with what it runs.
+    r.partitions = {"hpc", "gpu"};
+    r.executable_arch = Arch::arm64;
+    expect_refusal(decide(cfg, r), Refusal::executable_arch,
+                   "stratus: ./solver is an arm64 executable but partition hpc runs x86_64 (hpc7a.96xlarge); "
+                   "partition gpu runs x86_64 (g6e.12xlarge, p5.48xlarge)");
+    // The matching partition is kept, the other dropped.
+    r.partitions = {"graviton", "gpu"};
+    Decision d = decide(cfg, r);
+    ck_assert(d.verdict == Verdict::accept);
+    expect_partitions(d, "graviton");
+    // Routed: only the partitions of the executable's architecture remain.
+    r.partitions.clear();
+    r.executable_arch = Arch::x86_64;
+    d = decide(cfg, r);
+    ck_assert(d.verdict == Verdict::accept);
+    expect_partitions(d, "gpu,hpc");
+    // An explicit --arch that disagrees is worded as the --arch refusal.
+    r.partitions = {"graviton"};
+    r.arch = Arch::x86_64;
+    expect_refusal(decide(cfg, r), Refusal::arch,
+                   "stratus: partition graviton: no instance type is x86_64 (it has hpc7g.16xlarge, c7gn.16xlarge); "
+                   "fits in: gpu, hpc");
+}
+END_TEST
+
 Suite* policy_suite() {
     Suite* s = suite_create("policy");
     TCase* tc = make_tcase("feasibility");
@@ -713,6 +747,7 @@ Suite* policy_suite() {
     tcase_add_test(tc, refuse_nodes);
     tcase_add_test(tc, refuse_mixed);
     tcase_add_test(tc, refuse_several_partitions);
+    tcase_add_test(tc, refuse_executable_arch);
     suite_add_tcase(s, tc);
     tc = make_tcase("routing");
     tcase_add_test(tc, route_cheapest_first);

@@ -19,6 +19,7 @@ Suite* request_suite();
 Suite* policy_suite();
 Suite* store_suite();
 Suite* firewall_suite();
+Suite* executable_suite();
 
 // Every TCase gets this timeout (seconds): the store tests wait on a watcher.
 constexpr double kTestTimeout = 60;

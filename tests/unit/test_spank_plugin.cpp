@@ -1,0 +1,351 @@
+// Loads the built spank/stratus plugin the way sbatch, srun and slurmstepd
+// do (dlopen RTLD_NOW, spank_* and slurm_* resolved from the host program)
+// and checks its exports, plugstack.conf arguments, option registration and
+// callbacks, and the client-side policy against a job description.
+//
+// This program stands in for the SPANK host: it defines the functions the
+// plugin imports and, like sbatch, exports `opt` and libslurm's
+// slurm_opt_create_job_desc()/slurm_option_set(); it is linked with
+// -export-dynamic so that the plugin resolves them here.
+
+extern "C" {
+#include <slurm/slurm.h>
+#include <slurm/spank.h>
+}
+
+#include <dlfcn.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "elf_symbols.hpp"
+
+#ifndef STRATUS_SPANK_SO
+#error "STRATUS_SPANK_SO must name the built spank_stratus.so"
+#endif
+
+#define EXPECT_STR(actual, expected)                                                                          \
+    do {                                                                                                      \
+        const std::string ck_actual_(actual), ck_expected_(expected);                                        \
+        ck_assert_msg(ck_actual_ == ck_expected_, "%s\n  got:      \"%s\"\n  expected: \"%s\"", #actual,      \
+                      ck_actual_.c_str(), ck_expected_.c_str());                                              \
+    } while (0)
+
+// ---- what the SPANK host provides ---------------------------------------------
+
+namespace {
+std::string log_text;  // "LEVEL: message\n" per call
+spank_context_t context = S_CTX_ALLOCATOR;
+struct Registered {
+    std::string name, arginfo, usage;
+    int has_arg, val;
+    spank_opt_cb_f cb;
+};
+std::vector<Registered> registered;
+std::map<std::string, std::string> job_control_env, task_env;
+job_desc_msg_t host_job;                // what slurm_opt_create_job_desc returns a copy of
+std::map<std::string, std::string> options_set;  // slurm_option_set calls
+
+__attribute__((format(printf, 2, 0))) void log_line(const char* level, const char* fmt, va_list ap) {
+    char buf[8192];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    log_text += std::string(level) + ": " + buf + "\n";
+}
+}  // namespace
+
+extern "C" {
+int opt;  // sbatch's parsed options: only its address matters here
+
+void slurm_error(const char* fmt, ...) { va_list ap; va_start(ap, fmt); log_line("error", fmt, ap); va_end(ap); }
+void slurm_info(const char* fmt, ...) { va_list ap; va_start(ap, fmt); log_line("info", fmt, ap); va_end(ap); }
+void slurm_debug(const char* fmt, ...) { va_list ap; va_start(ap, fmt); log_line("debug", fmt, ap); va_end(ap); }
+void slurm_xfree(void** p) { if (p) { free(*p); *p = nullptr; } }
+
+spank_context_t spank_context(void) { return context; }
+spank_err_t spank_option_register(spank_t, struct spank_option* o) {
+    registered.push_back({o->name, o->arginfo ? o->arginfo : "", o->usage, o->has_arg, o->val, o->cb});
+    return static_cast<spank_err_t>(ESPANK_SUCCESS);
+}
+spank_err_t spank_get_item(spank_t, spank_item_t, ...) { return static_cast<spank_err_t>(ESPANK_NOT_AVAIL); }
+spank_err_t spank_getenv(spank_t, const char* var, char* buf, int len) {
+    auto it = task_env.find(var);
+    if (it == task_env.end()) return static_cast<spank_err_t>(ESPANK_ENV_NOEXIST);
+    snprintf(buf, static_cast<size_t>(len), "%s", it->second.c_str());
+    return static_cast<spank_err_t>(ESPANK_SUCCESS);
+}
+spank_err_t spank_setenv(spank_t, const char* var, const char* val, int) {
+    task_env[var] = val;
+    return static_cast<spank_err_t>(ESPANK_SUCCESS);
+}
+spank_err_t spank_job_control_setenv(spank_t, const char* var, const char* val, int) {
+    job_control_env[var] = val;
+    return static_cast<spank_err_t>(ESPANK_SUCCESS);
+}
+const char* spank_strerror(spank_err_t) { return "stub error"; }
+
+job_desc_msg_t* slurm_opt_create_job_desc(void*, bool) {
+    auto* d = static_cast<job_desc_msg_t*>(malloc(sizeof(job_desc_msg_t)));
+    *d = host_job;
+    return d;
+}
+void slurm_free_job_desc_msg(job_desc_msg_t* d) { free(d); }
+int slurm_option_set(void*, const char* name, const char* value, bool) {
+    options_set[name] = value;
+    return SLURM_SUCCESS;
+}
+struct option* slurm_option_table_create(void*, char** opt_string) {
+    *opt_string = strdup("+N:n:p:");
+    static struct option table[] = {{"partition", required_argument, nullptr, 'p'}, {nullptr, 0, nullptr, 0}};
+    return table;
+}
+void slurm_option_table_destroy(struct option*) {}
+}
+
+// ---- the plugin ------------------------------------------------------------------
+
+namespace {
+
+using SpankFn = int (*)(spank_t, int, char**);
+
+struct Plugin {
+    void* handle;
+    SpankFn init, post_opt;
+    Plugin() {
+        handle = dlopen(STRATUS_SPANK_SO, RTLD_NOW | RTLD_LOCAL);
+        ck_assert_msg(handle, "dlopen: %s", dlerror());
+        init = reinterpret_cast<SpankFn>(dlsym(handle, "slurm_spank_init"));
+        post_opt = reinterpret_cast<SpankFn>(dlsym(handle, "slurm_spank_init_post_opt"));
+        ck_assert(init && post_opt);
+    }
+    ~Plugin() { dlclose(handle); }
+    int call_init(std::vector<std::string> args) {
+        std::vector<char*> av;
+        for (std::string& a : args) av.push_back(&a[0]);
+        return init(nullptr, static_cast<int>(av.size()), av.data());
+    }
+    const Registered& option(const std::string& name) {
+        for (const Registered& r : registered)
+            if (r.name == name) return r;
+        ck_abort_msg("option --%s not registered", name.c_str());
+        return registered.front();
+    }
+};
+
+std::string take_log() {
+    std::string t = log_text;
+    log_text.clear();
+    return t;
+}
+
+// A stratus.conf for the client, with the sandbox's partitions.
+void use_sandbox_config() {
+    char tmpl[] = "/tmp/stratus-spank-XXXXXX";
+    ck_assert(mkdtemp(tmpl));
+    std::string dir = tmpl;
+    FILE* f = fopen((dir + "/stratus.conf").c_str(), "w");
+    fputs("PartitionName=graviton InstanceTypes=hpc7g.16xlarge,c7gn.16xlarge\n"
+          "PartitionName=hpc InstanceTypes=hpc7a.96xlarge\n"
+          "PartitionName=gpu InstanceTypes=g6e.12xlarge,p5.48xlarge\n",
+          f);
+    fclose(f);
+    setenv("STRATUS_CONF", (dir + "/stratus.conf").c_str(), 1);
+    setenv("SLURM_CONF", (dir + "/slurm.conf").c_str(), 1);  // absent: no DefaultTime, no JobSubmitPlugins
+}
+
+void blank_job() {
+    slurm_init_job_desc_msg(&host_job);
+}
+
+}  // namespace
+
+extern "C" void slurm_init_job_desc_msg(job_desc_msg_t* d) {
+    // libslurm's own sets every field to its "unset" value; the subset the translator reads:
+    memset(d, 0, sizeof *d);
+    d->min_nodes = d->max_nodes = d->num_tasks = d->min_cpus = d->time_limit = NO_VAL;
+    d->ntasks_per_node = d->cpus_per_task = d->pn_min_cpus = NO_VAL16;
+    d->pn_min_memory = NO_VAL64;
+}
+
+// ---- tests -------------------------------------------------------------------------
+
+START_TEST(exports_exactly_the_spank_api) {
+    std::vector<DynSym> syms = exported_symbols(STRATUS_SPANK_SO);
+    std::set<std::string> names;
+    std::string all;
+    for (const DynSym& s : syms) {
+        names.insert(s.name);
+        all += " " + s.name;
+    }
+    const std::set<std::string> expected = {"plugin_name", "plugin_type", "plugin_version", "slurm_spank_init",
+                                            "slurm_spank_init_post_opt", "slurm_spank_user_init",
+                                            "slurm_spank_task_init"};
+    ck_assert_msg(names == expected && syms.size() == expected.size(), "exported:%s", all.c_str());
+    Plugin p;
+    ck_assert_str_eq(static_cast<const char*>(dlsym(p.handle, "plugin_type")), "spank");
+    ck_assert_str_eq(static_cast<const char*>(dlsym(p.handle, "plugin_name")), "stratus");
+    ck_assert_uint_eq(*static_cast<const unsigned*>(dlsym(p.handle, "plugin_version")), SLURM_VERSION_NUMBER);
+}
+END_TEST
+
+START_TEST(registers_options) {
+    Plugin p;
+    ck_assert_int_eq(p.call_init({}), 0);
+    std::vector<std::string> names;
+    for (const Registered& r : registered) {
+        names.push_back(r.name);
+        ck_assert_msg(r.usage.rfind("[stratus] ", 0) == 0, "--%s help lacks the prefix: %s", r.name.c_str(),
+                      r.usage.c_str());
+    }
+    ck_assert_uint_eq(names.size(), 6);
+    EXPECT_STR(names[0] + " " + names[1] + " " + names[2] + " " + names[3] + " " + names[4] + " " + names[5],
+               "arch instance-type capacity cost-center max-cost stratus-dry-run");
+    ck_assert_int_eq(p.option("max-cost").has_arg, 1);
+    ck_assert_int_eq(p.option("stratus-dry-run").has_arg, 0);
+    EXPECT_STR(p.option("max-cost").usage, "[stratus] Refuse the job if its cost estimate exceeds USD dollars (env STRATUS_MAX_COST_USD)");
+}
+END_TEST
+
+START_TEST(nothing_in_slurmd) {
+    context = S_CTX_SLURMD;
+    Plugin p;
+    ck_assert_int_eq(p.call_init({"enforce=no"}), 0);
+    ck_assert_uint_eq(registered.size(), 0);
+}
+END_TEST
+
+START_TEST(plugstack_arguments) {
+    Plugin p;
+    ck_assert_int_eq(p.call_init({"enforce=maybe"}), -1);
+    EXPECT_STR(take_log(), "error: stratus: plugstack.conf: enforce: expected yes or no: maybe\n");
+    ck_assert_int_eq(p.call_init({"bogus=1"}), -1);
+    EXPECT_STR(take_log(), "error: stratus: plugstack.conf: unknown argument: bogus=1\n");
+    ck_assert_int_eq(p.call_init({"conf"}), -1);
+    EXPECT_STR(take_log(), "error: stratus: plugstack.conf: expected key=value: conf\n");
+    ck_assert_int_eq(p.call_init({"max-cost=abc"}), -1);
+    EXPECT_STR(take_log(), "error: stratus: --max-cost: not a dollar amount: abc (from plugstack.conf)\n");
+    registered.clear();
+    ck_assert_int_eq(p.call_init({"enforce=no", "show_estimate=yes", "arch_guard=no", "capacity=spot",
+                                  "cost_center=chem", "conf=/etc/other.conf"}),
+                     0);
+    EXPECT_STR(take_log(), "");
+}
+END_TEST
+
+START_TEST(callbacks_validate_and_are_idempotent) {
+    Plugin p;
+    ck_assert_int_eq(p.call_init({}), 0);
+    const Registered& max_cost = p.option("max-cost");
+    ck_assert_int_eq(max_cost.cb(max_cost.val, "12,5", 0), -1);
+    EXPECT_STR(take_log(), "error: stratus: --max-cost: not a dollar amount: 12,5\n");
+    ck_assert_int_eq(max_cost.cb(max_cost.val, "12.5", 0), 0);
+    ck_assert_int_eq(max_cost.cb(max_cost.val, "12.5", 0), 0);
+    const Registered& cc = p.option("cost-center");
+    ck_assert_int_eq(cc.cb(cc.val, "bad value!", 0), -1);
+    EXPECT_STR(take_log(), "error: stratus: --cost-center: must be 1-256 letters, digits or _.:/=+-@: bad value!\n");
+    const Registered& arch = p.option("arch");
+    ck_assert_int_eq(arch.cb(arch.val, "sparc", 0), -1);
+    EXPECT_STR(take_log(), "error: stratus: --arch: unknown architecture (arm64, x86_64 or any): sparc\n");
+}
+END_TEST
+
+START_TEST(post_opt_precedence_and_job_env) {
+    use_sandbox_config();
+    blank_job();
+    host_job.partition = const_cast<char*>("graviton");
+    host_job.time_limit = 60;
+    Plugin p;
+    ck_assert_int_eq(p.call_init({"capacity=on-demand", "cost-center=site"}), 0);
+    // Environment beats plugstack.conf; the command line beats both.
+    setenv("STRATUS_COST_CENTER", "from-env", 1);
+    setenv("STRATUS_MAX_COST_USD", "12,5", 1);  // bad, but the command line overrides it
+    const Registered& max_cost = p.option("max-cost");
+    ck_assert_int_eq(max_cost.cb(max_cost.val, "20", 0), 0);
+    ck_assert_int_eq(p.post_opt(nullptr, 0, nullptr), 0);
+    EXPECT_STR(job_control_env["STRATUS_COST_CENTER"], "from-env");
+    EXPECT_STR(job_control_env["STRATUS_CAPACITY"], "on-demand");
+    EXPECT_STR(job_control_env["STRATUS_MAX_COST_USD"], "20");
+    unsetenv("STRATUS_COST_CENTER");
+    unsetenv("STRATUS_MAX_COST_USD");
+}
+END_TEST
+
+START_TEST(post_opt_bad_env_value) {
+    use_sandbox_config();
+    blank_job();
+    Plugin p;
+    ck_assert_int_eq(p.call_init({}), 0);
+    setenv("STRATUS_MAX_COST_USD", "12,5", 1);
+    take_log();
+    ck_assert_int_eq(p.post_opt(nullptr, 0, nullptr), -1);
+    EXPECT_STR(take_log(), "error: stratus: --max-cost: not a dollar amount: 12,5 (from STRATUS_MAX_COST_USD)\n");
+    unsetenv("STRATUS_MAX_COST_USD");
+}
+END_TEST
+
+START_TEST(post_opt_refuses_like_the_server) {
+    use_sandbox_config();
+    blank_job();
+    host_job.partition = const_cast<char*>("gpu");
+    host_job.tres_per_node = const_cast<char*>("gres:gpu:16");
+    Plugin p;
+    ck_assert_int_eq(p.call_init({}), 0);
+    take_log();
+    ck_assert_int_eq(p.post_opt(nullptr, 0, nullptr), -1);
+    EXPECT_STR(take_log(),
+               "error: stratus: partition gpu: no instance type has 16 GPUs per node (largest: p5.48xlarge, 8 x h100)\n");
+    // enforce=no: a warning, and the job goes on.
+    registered.clear();
+    ck_assert_int_eq(p.call_init({"enforce=no"}), 0);
+    ck_assert_int_eq(p.post_opt(nullptr, 0, nullptr), 0);
+    EXPECT_STR(take_log(), "info: stratus: partition gpu: no instance type has 16 GPUs per node (largest: "
+                           "p5.48xlarge, 8 x h100) (not enforced)\n");
+}
+END_TEST
+
+START_TEST(post_opt_routes_and_shows_estimate) {
+    use_sandbox_config();
+    blank_job();
+    host_job.min_nodes = host_job.max_nodes = 2;
+    host_job.time_limit = 120;
+    Plugin p;
+    ck_assert_int_eq(p.call_init({}), 0);
+    take_log();
+    ck_assert_int_eq(p.post_opt(nullptr, 0, nullptr), 0);
+    EXPECT_STR(options_set["partition"], "graviton,gpu,hpc");
+    EXPECT_STR(take_log(), "info: stratus: routed to graviton,gpu,hpc (cheapest first); partition graviton: estimate "
+                           "$6.73 (2 x hpc7g.16xlarge on-demand at $1.6832/h for 2h00, time limit); up to $41.97 in "
+                           "another partition\n");
+    EXPECT_STR(job_control_env["STRATUS_EST_USD"], "6.73");
+    EXPECT_STR(getenv("STRATUS_EST_USD"), "6.73");
+}
+END_TEST
+
+int main() {
+    Suite* s = suite_create("spank_stratus.so");
+    TCase* tc = tcase_create("spank");
+    tcase_set_timeout(tc, 60);
+    // Each test runs in its own process (Check's fork mode): the plugin's state starts fresh.
+    tcase_add_checked_fixture(tc, [] { context = S_CTX_ALLOCATOR; registered.clear(); log_text.clear(); }, nullptr);
+    tcase_add_test(tc, exports_exactly_the_spank_api);
+    tcase_add_test(tc, registers_options);
+    tcase_add_test(tc, nothing_in_slurmd);
+    tcase_add_test(tc, plugstack_arguments);
+    tcase_add_test(tc, callbacks_validate_and_are_idempotent);
+    tcase_add_test(tc, post_opt_precedence_and_job_env);
+    tcase_add_test(tc, post_opt_bad_env_value);
+    tcase_add_test(tc, post_opt_refuses_like_the_server);
+    tcase_add_test(tc, post_opt_routes_and_shows_estimate);
+    suite_add_tcase(s, tc);
+    SRunner* sr = srunner_create(s);
+    srunner_run_all(sr, getenv("CK_VERBOSITY") ? CK_ENV : CK_VERBOSE);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
