@@ -1,5 +1,6 @@
 #include "json.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -7,23 +8,26 @@ namespace stratus {
 
 void json_escape_to(std::string& out, std::string_view s) {
     out.push_back('"');
-    for (char c : s) {
+    size_t run = 0;  // start of the pending run of characters that need no escape
+    for (size_t i = 0; i < s.size(); ++i) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(s, run, i - run);
+        run = i + 1;
         switch (c) {
         case '"': out += "\\\""; break;
         case '\\': out += "\\\\"; break;
         case '\n': out += "\\n"; break;
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-                out += buf;
-            } else {
-                out.push_back(c);
-            }
+        default: {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+            out += buf;
+        }
         }
     }
+    out.append(s, run, s.size() - run);
     out.push_back('"');
 }
 
@@ -49,8 +53,8 @@ JsonObject& JsonObject::add(std::string_view k, double value) {
     if (!std::isfinite(value)) return add_null(k);
     key(k);
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.10g", value);
-    out_ += buf;
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);  // shortest form that reads back the same
+    out_.append(buf, ec == std::errc() ? end : buf);
     return *this;
 }
 

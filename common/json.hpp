@@ -11,11 +11,14 @@ namespace stratus {
 
 class JsonObject {
 public:
-    JsonObject() : out_("{") {}
+    JsonObject() {
+        out_.reserve(384);  // the documents Stratus writes fit: one allocation
+        out_ += '{';
+    }
     JsonObject& add(std::string_view key, std::string_view value);
     JsonObject& add(std::string_view key, const char* value) { return add(key, std::string_view(value)); }
     JsonObject& add(std::string_view key, uint64_t value);
-    JsonObject& add(std::string_view key, double value);  // shortest round-trip-ish form
+    JsonObject& add(std::string_view key, double value);  // shortest round-trip form; non-finite -> null
     JsonObject& add_null(std::string_view key);
     template <class T>
     JsonObject& add(std::string_view key, const std::optional<T>& value) {

@@ -135,9 +135,7 @@ TypeFit evaluate(const Needs& n, const PartitionType& pt) {
 
 struct PartitionFit {
     const PartitionConfig* partition = nullptr;
-    std::optional<Estimate> estimate;  // set when some type fits
-    std::string reason;                // set when none fits
-    Refusal refusal = Refusal::none;
+    Estimate estimate;  // for its cheapest fitting instance type
 };
 
 // Time the estimate is based on, and why.
@@ -245,21 +243,21 @@ std::string explain(const Needs& n, const PartitionConfig& p, const std::vector<
     return s;
 }
 
-PartitionFit fit_partition(const Needs& n, const PartitionConfig& p) {
-    PartitionFit out;
-    out.partition = &p;
+// The cheapest estimate among the partition's instance types that can run
+// the job; nullopt when none can (explain_failure() then says why).
+std::optional<PartitionFit> fit_partition(const Needs& n, const PartitionConfig& p) {
+    std::optional<PartitionFit> out;
     Capacity cap = n.req.capacity.value_or(p.capacity);
     auto [minutes, basis] = estimate_minutes(n.req, p);
-    std::vector<TypeFit> fits;
-    fits.reserve(p.types.size());
+    auto rate = [](const Estimate& x) { return x.usd_per_node_hour ? x.nodes * *x.usd_per_node_hour : HUGE_VAL; };
     for (const PartitionType& pt : p.types) {
-        fits.push_back(evaluate(n, pt));
-        if (!fits.back().ok()) continue;
+        TypeFit fit = evaluate(n, pt);
+        if (!fit.ok()) continue;
         Estimate e;
         e.partition = &p;
         e.type = pt.type;
         e.capacity = cap;
-        e.nodes = static_cast<uint32_t>(std::min<uint64_t>(fits.back().nodes, 0xffffffffu));
+        e.nodes = static_cast<uint32_t>(std::min<uint64_t>(fit.nodes, 0xffffffffu));
         e.usd_per_node_hour = pt.usd_per_hour[static_cast<int>(cap)];
         e.minutes = minutes;
         e.basis = basis;
@@ -267,27 +265,46 @@ PartitionFit fit_partition(const Needs& n, const PartitionConfig& p) {
             e.usd = std::round(e.nodes * *e.usd_per_node_hour * *minutes / 60.0 * 100.0) / 100.0;
         // Cheapest known estimate wins; a known price beats an unknown one;
         // between unknowns the first written wins.
-        auto rate = [](const Estimate& x) { return x.usd_per_node_hour ? x.nodes * *x.usd_per_node_hour : HUGE_VAL; };
-        if (!out.estimate || rate(e) < rate(*out.estimate)) out.estimate = e;
+        if (!out || rate(e) < rate(out->estimate)) out = PartitionFit{&p, e};
     }
-    if (!out.estimate) out.reason = explain(n, p, fits, out.refusal);
     return out;
+}
+
+struct Failure {
+    std::string reason;
+    Refusal refusal = Refusal::none;
+};
+
+// Why no instance type of `p` can run the job. Only refusals pay for the text.
+Failure explain_failure(const Needs& n, const PartitionConfig& p) {
+    std::vector<TypeFit> fits;
+    fits.reserve(p.types.size());
+    for (const PartitionType& pt : p.types) fits.push_back(evaluate(n, pt));
+    Failure f;
+    f.reason = explain(n, p, fits, f.refusal);
+    return f;
 }
 
 // Orders fitting partitions for routing: known estimates cheapest first,
 // then unknown ones in configuration order (stable sort).
-void sort_by_cost(std::vector<PartitionFit>& fits) {
+double cost_rank(const PartitionFit& f) {
     // Finite ranks for the unknowns: HUGE_VAL / 2 is still infinity, which
     // put "price known, time unknown" level with "price unknown".
     constexpr double kPriceUnknown = std::numeric_limits<double>::max();
     constexpr double kTimeUnknown = kPriceUnknown / 2;
-    auto key = [](const PartitionFit& f) {
-        const Estimate& e = *f.estimate;
-        if (e.usd) return *e.usd;
-        if (e.usd_per_node_hour && !e.minutes) return kTimeUnknown;  // price known, time unknown
-        return kPriceUnknown;
-    };
-    std::stable_sort(fits.begin(), fits.end(), [&](const PartitionFit& a, const PartitionFit& b) { return key(a) < key(b); });
+    const Estimate& e = f.estimate;
+    if (e.usd) return *e.usd;
+    if (e.usd_per_node_hour && !e.minutes) return kTimeUnknown;  // price known, time unknown
+    return kPriceUnknown;
+}
+
+bool cheaper(const PartitionFit& a, const PartitionFit& b) { return cost_rank(a) < cost_rank(b); }
+
+void sort_by_cost(std::vector<PartitionFit>& fits) { std::stable_sort(fits.begin(), fits.end(), cheaper); }
+
+// The first of the cheapest: what sort_by_cost() would put first.
+const PartitionFit& cheapest(const std::vector<PartitionFit>& fits) {
+    return *std::min_element(fits.begin(), fits.end(), cheaper);
 }
 
 std::string join_names(const std::vector<PartitionFit>& fits, const char* sep) {
@@ -297,24 +314,44 @@ std::string join_names(const std::vector<PartitionFit>& fits, const char* sep) {
 }
 
 std::string estimate_text(const Estimate& e, const std::string& region) {
-    std::string what = std::to_string(e.nodes) + " x " + e.type->name + " " + capacity_name(e.capacity);
-    std::string when;
+    const char* when = "";
     switch (e.basis) {
     case TimeBasis::time_limit: when = "time limit"; break;
     case TimeBasis::partition_default: when = "no time limit given: partition DefaultTime"; break;
     case TimeBasis::partition_max: when = "no time limit given: partition MaxTime"; break;
     case TimeBasis::unknown: break;
     }
-    std::string s = "partition " + e.partition->name + ": ";
-    std::string span = e.minutes ? "for " + format_minutes(*e.minutes) + ", " + when : "";
-    if (!e.usd_per_node_hour)
-        return s + "estimate: price unknown (" + what + ", no " + region + " price in the catalog" +
-               (span.empty() ? "" : ", " + span) + ")";
-    char rate[32];
-    std::snprintf(rate, sizeof rate, "$%.4f/h", *e.usd_per_node_hour);
-    if (!e.minutes)
-        return s + "estimate: no time limit (job, DefaultTime or MaxTime); " + what + " at " + rate + " per node";
-    return s + "estimate " + format_usd(*e.usd) + " (" + what + " at " + rate + " " + span + ")";
+    // Built by appending: this runs for every accepted job.
+    std::string s;
+    s.reserve(192);
+    s.append("partition ").append(e.partition->name).append(": estimate");
+    auto what = [&] {
+        s.append(std::to_string(e.nodes)).append(" x ").append(e.type->name).append(" ").append(capacity_name(e.capacity));
+    };
+    auto span = [&] { s.append("for ").append(format_minutes(*e.minutes)).append(", ").append(when); };
+    if (!e.usd_per_node_hour) {
+        s.append(": price unknown (");
+        what();
+        s.append(", no ").append(region).append(" price in the catalog");
+        if (e.minutes) {
+            s.append(", ");
+            span();
+        }
+        return s.append(")");
+    }
+    auto rate = [&] { s.append(" at $").append(format_fixed(*e.usd_per_node_hour, 4)).append("/h"); };
+    if (!e.minutes) {
+        s.append(": no time limit (job, DefaultTime or MaxTime); ");
+        what();
+        rate();
+        return s.append(" per node");
+    }
+    s.append(" ").append(format_usd(*e.usd)).append(" (");
+    what();
+    rate();
+    s.append(" ");
+    span();
+    return s.append(")");
 }
 
 std::string admin_comment_json(const Config& cfg, const JobRequest& r, const Estimate& e,
@@ -369,17 +406,18 @@ Decision decide(const Config& cfg, const JobRequest& req) {
     if (candidates.empty()) return Decision{};
 
     Needs needs(req, *cfg.catalog);
-    std::vector<PartitionFit> fitting, failing;
+    std::vector<PartitionFit> fitting;
+    std::vector<const PartitionConfig*> failing;
     for (const PartitionConfig* p : candidates) {
-        PartitionFit f = fit_partition(needs, *p);
-        (f.estimate ? fitting : failing).push_back(std::move(f));
+        if (std::optional<PartitionFit> f = fit_partition(needs, *p)) fitting.push_back(*f);
+        else failing.push_back(p);
     }
 
     // --max-cost: drop partitions whose estimate is above it, or unknown.
     std::vector<PartitionFit> over_budget;
     if (req.max_cost_usd) {
-        auto over = [&](const PartitionFit& f) { return !f.estimate->usd || *f.estimate->usd > *req.max_cost_usd; };
-        for (PartitionFit& f : fitting)
+        auto over = [&](const PartitionFit& f) { return !f.estimate.usd || *f.estimate.usd > *req.max_cost_usd; };
+        for (const PartitionFit& f : fitting)
             if (over(f)) over_budget.push_back(f);
         fitting.erase(std::remove_if(fitting.begin(), fitting.end(), over), fitting.end());
     }
@@ -387,40 +425,40 @@ Decision decide(const Config& cfg, const JobRequest& req) {
     if (fitting.empty()) {
         if (has_unmanaged) return Decision{};  // it may fit in a partition we do not manage
         if (!over_budget.empty()) {
-            sort_by_cost(over_budget);  // quote the cheapest, not the first configured
-            const Estimate& e = *over_budget.front().estimate;
+            const Estimate& e = cheapest(over_budget).estimate;  // quote the cheapest, not the first configured
             std::string verdict = e.usd ? "the estimate is " + format_usd(*e.usd) + ", above " + format_usd(*req.max_cost_usd)
                                         : "the estimate is unknown, so the job cannot be held to " +
                                               format_usd(*req.max_cost_usd);
             return refuse(Refusal::max_cost,
                           "stratus: --max-cost: " + verdict + " (" + estimate_text(e, cfg.region) + ")");
         }
-        if (std::all_of(failing.begin(), failing.end(),
-                        [](const PartitionFit& f) { return f.refusal == Refusal::executable_arch; })) {
+        std::vector<Failure> why;
+        for (const PartitionConfig* p : failing) why.push_back(explain_failure(needs, *p));
+        if (std::all_of(why.begin(), why.end(), [](const Failure& f) { return f.refusal == Refusal::executable_arch; })) {
             // "stratus: ./solver is an x86_64 executable but partition graviton runs arm64 (hpc7g.16xlarge)"
             std::string msg = "stratus: " + req.executable + " is an " + arch_name(*req.executable_arch) + " executable but";
             for (size_t i = 0; i < failing.size(); ++i)
-                msg += (i ? "; partition " : " partition ") + failing[i].partition->name + " " + failing[i].reason;
+                msg += (i ? "; partition " : " partition ") + failing[i]->name + " " + why[i].reason;
             return refuse(Refusal::executable_arch, std::move(msg));
         }
         if (candidates.size() == 1) {
-            std::string msg = "stratus: partition " + failing.front().partition->name + ": " + failing.front().reason;
+            std::string msg = "stratus: partition " + failing.front()->name + ": " + why.front().reason;
             // Say what would fit, cheapest first.
             std::vector<PartitionFit> elsewhere;
             for (const PartitionConfig& p : cfg.partitions)
                 if (&p != candidates.front())
-                    if (PartitionFit f = fit_partition(needs, p); f.estimate) elsewhere.push_back(std::move(f));
+                    if (std::optional<PartitionFit> f = fit_partition(needs, p)) elsewhere.push_back(*f);
             sort_by_cost(elsewhere);
             if (!elsewhere.empty()) msg += "; fits in: " + join_names(elsewhere, ", ");
-            return refuse(failing.front().refusal, std::move(msg));
+            return refuse(why.front().refusal, std::move(msg));
         }
         std::string msg = "stratus: no partition can run this job:";
-        for (size_t i = 0; i < failing.size(); ++i)
-            msg += (i ? "; " : " ") + failing[i].partition->name + ": " + failing[i].reason;
-        Refusal why = failing.front().refusal;
-        for (const PartitionFit& f : failing)
-            if (f.refusal != why) why = Refusal::mixed;
-        return refuse(why, std::move(msg));
+        Refusal kind = why.front().refusal;
+        for (size_t i = 0; i < failing.size(); ++i) {
+            msg += (i ? "; " : " ") + failing[i]->name + ": " + why[i].reason;
+            if (why[i].refusal != kind) kind = Refusal::mixed;
+        }
+        return refuse(kind, std::move(msg));
     }
 
     Decision d;
@@ -433,17 +471,15 @@ Decision decide(const Config& cfg, const JobRequest& req) {
         std::string kept;
         for (const std::string& name : req.partitions) {
             bool drop = false;
-            for (const auto* group : {&failing, &over_budget})
-                for (const PartitionFit& f : *group) drop = drop || f.partition->name == name;
+            for (const PartitionConfig* p : failing) drop = drop || p->name == name;
+            for (const PartitionFit& f : over_budget) drop = drop || f.partition->name == name;
             if (!drop) kept += (kept.empty() ? "" : ",") + name;
         }
         d.new_partitions = kept;
     }
-    std::vector<PartitionFit> by_cost = fitting;
-    sort_by_cost(by_cost);
-    d.estimate = by_cost.front().estimate;
+    d.estimate = cheapest(fitting).estimate;
     for (const PartitionFit& f : fitting)
-        if (f.estimate->usd) d.max_usd = std::max(d.max_usd.value_or(0.0), *f.estimate->usd);
+        if (f.estimate.usd) d.max_usd = std::max(d.max_usd.value_or(0.0), *f.estimate.usd);
     d.admin_comment = admin_comment_json(cfg, req, *d.estimate, fitting, d.max_usd);
     if (cfg.show_estimate) {
         d.message = "stratus: ";

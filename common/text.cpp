@@ -1,6 +1,7 @@
 #include "text.hpp"
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -139,11 +140,12 @@ std::string format_minutes(uint32_t minutes) {
     return buf;
 }
 
-std::string format_usd(double usd) {
-    char buf[48];
-    if (usd > 0 && usd < 0.01) std::snprintf(buf, sizeof buf, "$%.4f", usd);
-    else std::snprintf(buf, sizeof buf, "$%.2f", usd);
-    return buf;
+std::string format_fixed(double value, int decimals) {
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed, decimals);
+    return ec == std::errc() ? std::string(buf, end) : "?";
 }
+
+std::string format_usd(double usd) { return "$" + format_fixed(usd, usd > 0 && usd < 0.01 ? 4 : 2); }
 
 }  // namespace stratus

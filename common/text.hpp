@@ -37,6 +37,9 @@ std::optional<SlurmDuration> parse_slurm_duration(std::string_view s) noexcept;
 // "2h00", "1d 3h20", "45 min" style text for messages.
 std::string format_minutes(uint32_t minutes);
 
+// "12.3000" for (12.3, 4): fixed notation, correctly rounded.
+std::string format_fixed(double value, int decimals);
+
 // Dollars with cents, "$12.30"; amounts under a cent keep 4 decimals.
 std::string format_usd(double usd);
 

@@ -73,12 +73,6 @@ void set_job_env(spank_t sp, const char* name, const std::string& value) {
     if (rc != ESPANK_SUCCESS) slurm_debug("stratus: cannot pass %s to slurmctld: %s", name, spank_strerror(rc));
 }
 
-std::string usd_value(double usd) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f", usd);
-    return buf;
-}
-
 // --stratus-dry-run ends here: like --test-only, nothing is submitted and
 // nothing failed.
 [[noreturn]] void finish_dry_run(const std::string& text) {
@@ -158,8 +152,8 @@ int local_post_opt(spank_t sp) {
         slurm_info("%s", d.message.c_str());
     if (d.estimate && d.estimate->usd) {
         // For the job's tasks (remote context) and its prolog/epilog.
-        ::setenv("STRATUS_EST_USD", usd_value(*d.estimate->usd).c_str(), 1);
-        set_job_env(sp, "STRATUS_EST_USD", usd_value(*d.estimate->usd));
+        ::setenv("STRATUS_EST_USD", format_fixed(*d.estimate->usd, 2).c_str(), 1);
+        set_job_env(sp, "STRATUS_EST_USD", format_fixed(*d.estimate->usd, 2));
     }
     return 0;
 }

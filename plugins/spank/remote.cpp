@@ -43,12 +43,6 @@ std::unique_ptr<NodeFacts>& facts() {
     return f;
 }
 
-std::string format_price(double usd) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4f", usd);
-    return buf;
-}
-
 }  // namespace
 
 int remote_user_init(spank_t sp) {
@@ -82,7 +76,7 @@ int remote_task_init(spank_t sp) {
     if (f->type) put("STRATUS_INSTANCE_TYPE", f->type->name);
     put("STRATUS_ARCH", arch_name(f->arch));
     put("STRATUS_CAPACITY", capacity_name(f->capacity));
-    if (f->usd_per_hour) put("STRATUS_PRICE_USD_H", format_price(*f->usd_per_hour));
+    if (f->usd_per_hour) put("STRATUS_PRICE_USD_H", format_fixed(*f->usd_per_hour, 4));
     if (!f->options.cost_center.empty()) put("STRATUS_COST_CENTER", f->options.cost_center);
     // STRATUS_EST_USD arrives in the job's environment from sbatch/srun.
 
