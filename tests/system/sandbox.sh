@@ -57,6 +57,8 @@ new_ctld=$(awk '{print $1}' "$SANDBOX/pids/slurmctld.pid")
 assert_eq "up again: the old slurmctld is gone" 0 "$(alive "$old_ctld")"
 assert_eq "up again: a new slurmctld runs" 1 "$(alive "$new_ctld")"
 assert_eq "up again: no jobs left from before" "" "$(squeue -h -o %i)"
+assert_eq "up without --no-spank: the SPANK plugin is loaded through PlugStackConfig" \
+    "required $STRATUS_TOP_BUILDDIR/plugins/spank/.libs/spank_stratus.so" "$(grep -v '^#' "$SANDBOX/etc/plugstack.conf")"
 mkdir -p "$SANDBOX/work"
 cd "$SANDBOX/work" || exit 99
 
@@ -89,8 +91,8 @@ run "$S" --job-submit=slurm up
 assert_eq "bad --job-submit: refused" 1 "$RC"
 assert_contains "bad --job-submit: says why" "--job-submit: expected stratus, lua or none: slurm" "$ERR"
 
-# --job-submit=none: plain Slurm, no Stratus message.
-run "$S" --dir "$SANDBOX" --build-dir "$STRATUS_TOP_BUILDDIR" --quiet --job-submit=none up
+# --job-submit=none --no-spank: plain Slurm, no Stratus message.
+run "$S" --dir "$SANDBOX" --build-dir "$STRATUS_TOP_BUILDDIR" --quiet --job-submit=none --no-spank up
 assert_eq "--job-submit=none: up" 0 "$RC"
 assert_contains "--job-submit=none: slurm.conf" "#JobSubmitPlugins=" "$(cat "$SLURM_CONF")"
 mkdir -p "$SANDBOX/work"
@@ -107,7 +109,7 @@ assert_eq "--job-submit=none: without AdminComment" "" "$(job_field "$JOB" Admin
 
 # --job-submit=lua with contrib/job_submit.lua, when that file exists.
 if [[ -f $STRATUS_TOP_SRCDIR/contrib/job_submit.lua ]]; then
-    run "$S" --dir "$SANDBOX" --build-dir "$STRATUS_TOP_BUILDDIR" --quiet --job-submit=lua up
+    run "$S" --dir "$SANDBOX" --build-dir "$STRATUS_TOP_BUILDDIR" --quiet --job-submit=lua --no-spank up
     assert_eq "--job-submit=lua: up" 0 "$RC"
     assert_eq "--job-submit=lua: job_submit.lua installed next to slurm.conf" 1 \
         "$([[ -f $SANDBOX/etc/job_submit.lua ]] && echo 1 || echo 0)"
