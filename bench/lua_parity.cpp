@@ -28,27 +28,12 @@ extern "C" {
 
 #include "config.hpp"
 #include "policy.hpp"
+#include "rng.hpp"
 #include "slurm_request.hpp"
 
 namespace {
 
-class Rng {
-public:
-    explicit Rng(uint64_t seed) : s_(seed) {}
-    uint64_t next() {
-        uint64_t z = (s_ += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-    uint32_t below(uint32_t n) { return static_cast<uint32_t>(next() % n); }
-    bool chance(uint32_t percent) { return below(100) < percent; }
-    template <class T>
-    const T& pick(const std::vector<T>& v) { return v[below(static_cast<uint32_t>(v.size()))]; }
-
-private:
-    uint64_t s_;
-};
+using stratus::bench::Rng;
 
 // Must match the partition table of contrib/job_submit.lua and the
 // part_list of bench/lua_parity.lua.
@@ -62,21 +47,6 @@ const char* const kSlurmConf =
     "PartitionName=graviton Nodes=a DefaultTime=1:00:00 MaxTime=1-00:00:00\n"
     "PartitionName=hpc Nodes=b MaxTime=12:00:00\n"
     "PartitionName=gpu Nodes=c DefaultTime=1:00:00 MaxTime=1-00:00:00\n";
-
-// The same as job_submit_stratus.cpp.
-int error_code(stratus::Refusal r) {
-    using stratus::Refusal;
-    switch (r) {
-    case Refusal::gpu: return ESLURM_INVALID_GRES;
-    case Refusal::cpu: return ESLURM_INVALID_CPU_COUNT;
-    case Refusal::memory: return ESLURM_INVALID_TASK_MEMORY;
-    case Refusal::nodes: return ESLURM_INVALID_NODE_COUNT;
-    case Refusal::max_cost: return ESLURM_ACCOUNTING_POLICY;
-    case Refusal::bad_option: return ESLURM_INVALID_FEATURE;
-    default: break;
-    }
-    return ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE;
-}
 
 std::string lua_string(const char* s) {
     if (!s) return "nil";
@@ -184,7 +154,7 @@ int run(int cases, uint64_t seed) {
                               : dec.verdict == stratus::Verdict::refuse ? "refuse"
                                                                         : "none";
         std::printf(" rc=%d,verdict=\"%s\",partitions=%s,comment=%s,msg=%s},\n",
-                    dec.verdict == stratus::Verdict::refuse ? error_code(dec.refusal) : 0, verdict,
+                    dec.verdict == stratus::Verdict::refuse ? stratus::slurm_error_code(dec.refusal) : 0, verdict,
                     dec.new_partitions ? lua_string(dec.new_partitions->c_str()).c_str() : "nil",
                     lua_string(dec.admin_comment.c_str()).c_str(), lua_string(dec.message.c_str()).c_str());
     }

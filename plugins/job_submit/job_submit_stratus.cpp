@@ -43,21 +43,6 @@ void log_store(stratus::ConfigStore::Level level, const std::string& text) {
     else slurm_info("%s: %s", plugin_type, text.c_str());
 }
 
-int error_code(stratus::Refusal r) {
-    using stratus::Refusal;
-    switch (r) {
-    case Refusal::gpu: return ESLURM_INVALID_GRES;
-    case Refusal::cpu: return ESLURM_INVALID_CPU_COUNT;
-    case Refusal::memory: return ESLURM_INVALID_TASK_MEMORY;
-    case Refusal::nodes: return ESLURM_INVALID_NODE_COUNT;
-    case Refusal::max_cost: return ESLURM_ACCOUNTING_POLICY;
-    case Refusal::bad_option: return ESLURM_INVALID_FEATURE;
-    case Refusal::arch: case Refusal::executable_arch: case Refusal::instance_type: case Refusal::constraint: case Refusal::mixed:
-    case Refusal::none: break;
-    }
-    return ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE;
-}
-
 void set_string(char** field, const std::string& value) {
     slurm_xfree(reinterpret_cast<void**>(field));
     *field = slurm_xstrdup(value.c_str());
@@ -78,7 +63,7 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     if (auto bad = stratus::job_request_from_slurm(*job_desc, req)) {
         slurm_info("%s: refused job from uid %u: %s", plugin_type, submit_uid, bad->c_str());
         tell_user(err_msg, *bad);
-        return error_code(stratus::Refusal::bad_option);
+        return stratus::slurm_error_code(stratus::Refusal::bad_option);
     }
     stratus::Decision d = stratus::decide(*cfg, req);
     switch (d.verdict) {
@@ -87,7 +72,7 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     case stratus::Verdict::refuse:
         slurm_info("%s: refused job from uid %u: %s", plugin_type, submit_uid, d.message.c_str());
         tell_user(err_msg, d.message);
-        return error_code(d.refusal);
+        return stratus::slurm_error_code(d.refusal);
     case stratus::Verdict::accept:
         break;
     }
@@ -107,13 +92,13 @@ int modify(job_desc_msg_t* job_desc, uint32_t submit_uid) {
     stratus::JobRequest req;
     if (auto bad = stratus::job_request_from_slurm(*job_desc, req)) {
         slurm_info("%s: refused update of job %u from uid %u: %s", plugin_type, job_desc->job_id, submit_uid, bad->c_str());
-        return error_code(stratus::Refusal::bad_option);
+        return stratus::slurm_error_code(stratus::Refusal::bad_option);
     }
     stratus::Decision d = stratus::decide(*cfg, req);
     if (d.verdict != stratus::Verdict::refuse) return SLURM_SUCCESS;
     slurm_info("%s: refused update of job %u from uid %u: %s", plugin_type, job_desc->job_id, submit_uid,
                d.message.c_str());
-    return error_code(d.refusal);
+    return stratus::slurm_error_code(d.refusal);
 }
 
 }  // namespace

@@ -1,5 +1,9 @@
 #include "slurm_request.hpp"
 
+extern "C" {
+#include <slurm/slurm_errno.h>
+}
+
 #include "text.hpp"
 
 namespace stratus {
@@ -50,6 +54,20 @@ std::optional<std::string> job_request_from_slurm(const job_desc_msg_t& d, JobRe
     else if (d.time_limit != NO_VAL) req.time_limit_min = d.time_limit;
     if (d.account) req.account = d.account;
     return apply_option_env(req, d.spank_job_env, d.spank_job_env_size);
+}
+
+int slurm_error_code(Refusal why) noexcept {
+    switch (why) {
+    case Refusal::gpu: return ESLURM_INVALID_GRES;
+    case Refusal::cpu: return ESLURM_INVALID_CPU_COUNT;
+    case Refusal::memory: return ESLURM_INVALID_TASK_MEMORY;
+    case Refusal::nodes: return ESLURM_INVALID_NODE_COUNT;
+    case Refusal::max_cost: return ESLURM_ACCOUNTING_POLICY;
+    case Refusal::bad_option: return ESLURM_INVALID_FEATURE;
+    case Refusal::arch: case Refusal::executable_arch: case Refusal::instance_type: case Refusal::constraint:
+    case Refusal::mixed: case Refusal::none: break;
+    }
+    return ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE;
 }
 
 }  // namespace stratus

@@ -10,8 +10,7 @@
 #include <string>
 #include <vector>
 
-#include <check.h>
-#undef fail
+#include "expect.hpp"
 
 struct DynSym {
     std::string name;

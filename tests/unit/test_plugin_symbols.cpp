@@ -32,19 +32,11 @@ extern "C" {
 #include "elf_symbols.hpp"
 #include "slurm_exports.h"
 
-#include <check.h>
-#undef fail  // Check's deprecated fail() macro clashes with std::basic_ios::fail()
 
 #ifndef STRATUS_PLUGIN_SO
 #error "STRATUS_PLUGIN_SO must name the built job_submit_stratus.so"
 #endif
 
-#define EXPECT_STR(actual, expected)                                                                          \
-    do {                                                                                                      \
-        const std::string ck_actual_(actual), ck_expected_(expected);                                        \
-        ck_assert_msg(ck_actual_ == ck_expected_, "%s\n  got:      \"%s\"\n  expected: \"%s\"", #actual,      \
-                      ck_actual_.c_str(), ck_expected_.c_str());                                              \
-    } while (0)
 
 // ---- what slurmctld provides ----------------------------------------------------------
 

@@ -31,12 +31,6 @@ extern "C" {
 #error "STRATUS_SPANK_SO must name the built spank_stratus.so"
 #endif
 
-#define EXPECT_STR(actual, expected)                                                                          \
-    do {                                                                                                      \
-        const std::string ck_actual_(actual), ck_expected_(expected);                                        \
-        ck_assert_msg(ck_actual_ == ck_expected_, "%s\n  got:      \"%s\"\n  expected: \"%s\"", #actual,      \
-                      ck_actual_.c_str(), ck_expected_.c_str());                                              \
-    } while (0)
 
 // ---- what the SPANK host provides ---------------------------------------------
 

@@ -4,12 +4,8 @@
 #include <string>
 #include <utility>
 
-#include <check.h>
-// Check's deprecated fail() macro breaks std::basic_ios::fail() in any
-// standard header included after it.
-#undef fail
-
 #include "error.hpp"
+#include "expect.hpp"
 
 // One Suite per module of common/.
 Suite* text_suite();
@@ -30,13 +26,6 @@ TCase* make_tcase(const char* name);
 std::string test_dir();
 void write_file(const std::string& path, const std::string& text);
 
-// Exact string comparison with both values in the failure message.
-#define EXPECT_STR(actual, expected)                                                                          \
-    do {                                                                                                      \
-        const std::string ck_actual_(actual), ck_expected_(expected);                                        \
-        ck_assert_msg(ck_actual_ == ck_expected_, "%s\n  got:      \"%s\"\n  expected: \"%s\"", #actual,      \
-                      ck_actual_.c_str(), ck_expected_.c_str());                                              \
-    } while (0)
 
 // The ConfigError a callable throws; fails the test if it throws none.
 struct CaughtError {
