@@ -64,6 +64,40 @@ std::string resolve(const std::string& relative_to_file, const std::string& path
     return (!path.empty() && path[0] == '/') ? path : dir_name(relative_to_file) + "/" + path;
 }
 
+// The burst tools' global keys; false if `w` is not one of them.
+bool parse_burst_key(const ConfLine& l, const ConfWord& w, BurstConfig& b) {
+    struct Seconds { const char* key; uint32_t* field; };
+    const Seconds numbers[] = {{"ResumeBatchSize", &b.resume_batch_size}, {"CapacityAvoidTime", &b.capacity_avoid_s},
+                               {"ProtectedModeFailures", &b.protected_failures},
+                               {"ProtectedModeCooldown", &b.protected_cooldown_s},
+                               {"OrphanGracePeriod", &b.orphan_grace_s}, {"BurstInterval", &b.interval_s},
+                               {"BurstCooldown", &b.cooldown_s}, {"ScaleDownIdleTime", &b.scale_down_idle_s}};
+    for (const Seconds& n : numbers)
+        if (iequals(w.key, n.key)) {
+            *n.field = static_cast<uint32_t>(need_number(l, w, 10000000));
+            if (iequals(w.key, "ResumeBatchSize") && (*n.field == 0 || *n.field > 1000))
+                fail(l, w, "must be 1 to 1000 (EC2's limit per CreateFleet call): " + w.value);
+            if (iequals(w.key, "BurstInterval") && *n.field == 0) fail(l, w, "must be at least 1 second: " + w.value);
+            return true;
+        }
+    struct Text { const char* key; std::string* field; };
+    const Text texts[] = {{"ClusterName", &b.cluster_name}, {"StateDir", &b.state_dir}, {"BurstLog", &b.log_file},
+                          {"PcsCluster", &b.pcs_cluster}, {"Ec2Endpoint", &b.ec2_endpoint},
+                          {"PcsEndpoint", &b.pcs_endpoint}};
+    for (const Text& t : texts)
+        if (iequals(w.key, t.key)) {
+            *t.field = need_value(l, w);
+            return true;
+        }
+    if (iequals(w.key, "MaxSpendPerHour")) {
+        auto usd = parse_decimal(need_value(l, w));
+        if (!usd) fail(l, w, "not a dollar amount: " + w.value);
+        b.max_spend_per_hour = usd;
+        return true;
+    }
+    return false;
+}
+
 void parse_partition_line(const ConfLine& l, std::vector<PendingPartition>& out) {
     PendingPartition p;
     p.config.name = need_value(l, l.words[0]);
@@ -82,6 +116,18 @@ void parse_partition_line(const ConfLine& l, std::vector<PendingPartition>& out)
             p.config.default_time = need_duration(l, w);
         } else if (iequals(w.key, "MaxTime")) {
             p.config.max_time = need_duration(l, w);
+        } else if (iequals(w.key, "LaunchTemplate")) {
+            p.config.launch_template = need_value(l, w);
+        } else if (iequals(w.key, "LaunchTemplateVersion")) {
+            p.config.launch_template_version = need_value(l, w);
+        } else if (iequals(w.key, "Subnets")) {
+            p.config.subnets = split_list(need_value(l, w));
+        } else if (iequals(w.key, "AllocationStrategy")) {
+            p.config.allocation_strategy = need_value(l, w);
+        } else if (iequals(w.key, "MaxNodes")) {
+            p.config.max_nodes = static_cast<uint32_t>(need_number(l, w, 1000000));
+        } else if (iequals(w.key, "PcsNodeGroup")) {
+            p.config.pcs_node_group = need_value(l, w);
         } else {
             fail(l, w, "unknown partition key");
         }
@@ -99,10 +145,15 @@ void parse_partition_line(const ConfLine& l, std::vector<PendingPartition>& out)
 // slurm.conf is Slurm's file: we never reject it, only skip what we cannot read.
 void read_slurm_partitions(const std::string& slurm_conf, Config& cfg, std::vector<PendingPartition>& parts) {
     std::optional<SlurmDuration> dflt_default, dflt_max;
+    std::string slurm_cluster_name;
     try {
         read_conf_file(
             slurm_conf,
             [&](const ConfLine& l) {
+                if (iequals(l.words[0].key, "ClusterName")) {
+                    slurm_cluster_name = l.words[0].value;
+                    return;
+                }
                 if (iequals(l.words[0].key, "JobSubmitPlugins")) {
                     for (const std::string& plugin : split_list(l.words[0].value))
                         if (iequals(plugin, "stratus") || iequals(plugin, "job_submit/stratus")) cfg.slurmctld_runs_stratus = true;
@@ -112,8 +163,10 @@ void read_slurm_partitions(const std::string& slurm_conf, Config& cfg, std::vect
                 const std::string& name = l.words[0].value;
                 std::optional<SlurmDuration> def = dflt_default, max = dflt_max;
                 bool is_default = false;
+                std::string nodes;
                 for (const ConfWord& w : l.words) {
-                    if (iequals(w.key, "DefaultTime")) def = parse_slurm_duration(w.value);
+                    if (iequals(w.key, "Nodes")) nodes = w.value;
+                    else if (iequals(w.key, "DefaultTime")) def = parse_slurm_duration(w.value);
                     else if (iequals(w.key, "MaxTime")) max = parse_slurm_duration(w.value);
                     else if (iequals(w.key, "Default")) is_default = parse_bool(w.value).value_or(false);
                 }
@@ -127,6 +180,7 @@ void read_slurm_partitions(const std::string& slurm_conf, Config& cfg, std::vect
                     if (p.config.name != name) continue;
                     if (!p.config.default_time) p.config.default_time = def;
                     if (!p.config.max_time) p.config.max_time = max;
+                    p.config.slurm_nodes = nodes;
                 }
             },
             &cfg.files, false);
@@ -134,6 +188,7 @@ void read_slurm_partitions(const std::string& slurm_conf, Config& cfg, std::vect
         // Malformed slurm.conf line (e.g. unterminated quote): slurmctld
         // itself judges slurm.conf; we keep what we read so far.
     }
+    if (cfg.burst.cluster_name.empty()) cfg.burst.cluster_name = slurm_cluster_name;
 }
 
 }  // namespace
@@ -173,6 +228,7 @@ Config load_config(const std::string& stratus_conf, const std::string& slurm_con
                     cfg.show_estimate = need_bool(l, w);
                 } else if (iequals(w.key, "DefaultCapacity")) {
                     cfg.default_capacity = need_capacity(l, w);
+                } else if (parse_burst_key(l, w, cfg.burst)) {
                 } else if (iequals(w.key, "ReloadInterval")) {
                     cfg.reload_interval_s = static_cast<uint32_t>(need_number(l, w, 86400));
                 } else if (iequals(w.key, "PartitionName")) {

@@ -30,8 +30,36 @@ struct PartitionConfig {
     // Time limits used when a job gives none: from stratus.conf, else slurm.conf.
     std::optional<SlurmDuration> default_time;
     std::optional<SlurmDuration> max_time;
+    std::string slurm_nodes;  // the partition's Nodes= in slurm.conf (a hostlist), if any
+
+    // Burst (stratus-resume, stratus-burstd); see stratus.conf(5).
+    std::string launch_template;       // LaunchTemplate=: an id (lt-...) or a name
+    std::string launch_template_version;  // LaunchTemplateVersion=; empty: the template's default
+    std::vector<std::string> subnets;  // Subnets=
+    std::string allocation_strategy;   // AllocationStrategy=; empty: EC2's default for the capacity
+    std::optional<uint32_t> max_nodes;  // MaxNodes=: burstd never asks for more
+    std::string pcs_node_group;        // PcsNodeGroup=: burstd scales this PCS compute node group
+
     std::string file;  // where it was declared
     unsigned line = 0;
+};
+
+// Settings of the burst tools, global in stratus.conf.
+struct BurstConfig {
+    std::string cluster_name;          // ClusterName= (default: slurm.conf's ClusterName); EC2 tag stratus:cluster
+    std::string state_dir = "/var/lib/stratus";  // StateDir=: node records, capacity and protected-mode state
+    std::string log_file = "/var/log/stratus/burst.log";  // BurstLog=
+    uint32_t resume_batch_size = 500;       // ResumeBatchSize=: instances per CreateFleet call
+    uint32_t capacity_avoid_s = 600;        // CapacityAvoidTime=: skip a type after a capacity error
+    uint32_t protected_failures = 10;       // ProtectedModeFailures=: consecutive failures; 0 = never
+    uint32_t protected_cooldown_s = 1800;   // ProtectedModeCooldown=: 0 = until an admin resets
+    uint32_t orphan_grace_s = 300;          // OrphanGracePeriod=: unowned instances live this long
+    uint32_t interval_s = 10;               // BurstInterval=: stratus-burstd's cycle
+    uint32_t cooldown_s = 60;               // BurstCooldown=: between two scaling actions of a partition
+    uint32_t scale_down_idle_s = 600;       // ScaleDownIdleTime=: idle before burstd releases capacity
+    std::optional<double> max_spend_per_hour;  // MaxSpendPerHour=: USD/h for everything burstd runs
+    std::string pcs_cluster;                // PcsCluster=: PCS mode when partitions name a PcsNodeGroup
+    std::string ec2_endpoint, pcs_endpoint; // Ec2Endpoint=, PcsEndpoint=: override AWS's
 };
 
 struct Config {
@@ -46,6 +74,7 @@ struct Config {
     std::vector<PartitionConfig> partitions;
     std::string default_partition;  // Slurm's Default=YES partition, if slurm.conf names one
     bool slurmctld_runs_stratus = false;  // slurm.conf's JobSubmitPlugins lists stratus
+    BurstConfig burst;
     std::vector<std::string> files;  // every file read (stratus.conf, Includes, catalogs, slurm.conf)
 
     const PartitionConfig* find_partition(std::string_view name) const noexcept;

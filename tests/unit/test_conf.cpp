@@ -357,6 +357,74 @@ END_TEST
 
 // ---- load_config: every kind of invalid file --------------------------------------
 
+START_TEST(burst_keys) {
+    Dir d;
+    write_file(d.conf,
+               "StateDir=/tmp/stratus-state BurstLog=/tmp/burst.log ResumeBatchSize=250\n"
+               "CapacityAvoidTime=300 ProtectedModeFailures=3 ProtectedModeCooldown=0 OrphanGracePeriod=120\n"
+               "BurstInterval=5 BurstCooldown=30 ScaleDownIdleTime=900 MaxSpendPerHour=250.50\n"
+               "PcsCluster=pcs_abc123 Ec2Endpoint=http://127.0.0.1:1 PcsEndpoint=http://127.0.0.1:2\n"
+               "PartitionName=burst InstanceTypes=c7g.large,c7g.xlarge LaunchTemplate=lt-0abc \\\n"
+               "  LaunchTemplateVersion=3 Subnets=subnet-a,subnet-b AllocationStrategy=prioritized MaxNodes=8 \\\n"
+               "  PcsNodeGroup=ng-1\n"
+               "PartitionName=plain InstanceTypes=c7g.large\n");
+    write_file(d.slurm, "ClusterName=sandbox\nPartitionName=burst Nodes=burst-[1-8] State=UP\n");
+    Config cfg = load_config(d.conf, d.slurm);
+    const BurstConfig& b = cfg.burst;
+    EXPECT_STR(b.cluster_name, "sandbox");  // from slurm.conf
+    EXPECT_STR(b.state_dir, "/tmp/stratus-state");
+    EXPECT_STR(b.log_file, "/tmp/burst.log");
+    ck_assert_uint_eq(b.resume_batch_size, 250);
+    ck_assert_uint_eq(b.capacity_avoid_s, 300);
+    ck_assert_uint_eq(b.protected_failures, 3);
+    ck_assert_uint_eq(b.protected_cooldown_s, 0);
+    ck_assert_uint_eq(b.orphan_grace_s, 120);
+    ck_assert_uint_eq(b.interval_s, 5);
+    ck_assert_uint_eq(b.cooldown_s, 30);
+    ck_assert_uint_eq(b.scale_down_idle_s, 900);
+    ck_assert(b.max_spend_per_hour && *b.max_spend_per_hour == 250.5);
+    EXPECT_STR(b.pcs_cluster, "pcs_abc123");
+    EXPECT_STR(b.ec2_endpoint, "http://127.0.0.1:1");
+    EXPECT_STR(b.pcs_endpoint, "http://127.0.0.1:2");
+    const PartitionConfig& p = *cfg.find_partition("burst");
+    EXPECT_STR(p.slurm_nodes, "burst-[1-8]");
+    EXPECT_STR(p.launch_template, "lt-0abc");
+    EXPECT_STR(p.launch_template_version, "3");
+    ck_assert_uint_eq(p.subnets.size(), 2);
+    EXPECT_STR(p.subnets[1], "subnet-b");
+    EXPECT_STR(p.allocation_strategy, "prioritized");
+    ck_assert(p.max_nodes && *p.max_nodes == 8);
+    EXPECT_STR(p.pcs_node_group, "ng-1");
+    const PartitionConfig& plain = *cfg.find_partition("plain");
+    ck_assert(!plain.max_nodes);
+    EXPECT_STR(plain.slurm_nodes, "");
+    // Defaults, and ClusterName in stratus.conf winning over slurm.conf's.
+    write_file(d.conf, "ClusterName=prod\nPartitionName=plain InstanceTypes=c7g.large\n");
+    cfg = load_config(d.conf, d.slurm);
+    EXPECT_STR(cfg.burst.cluster_name, "prod");
+    EXPECT_STR(cfg.burst.state_dir, "/var/lib/stratus");
+    ck_assert_uint_eq(cfg.burst.resume_batch_size, 500);
+    ck_assert_uint_eq(cfg.burst.capacity_avoid_s, 600);
+    ck_assert(!cfg.burst.max_spend_per_hour);
+}
+END_TEST
+
+START_TEST(err_burst_keys) {
+    Dir d;
+    expect_error(conf_error(d, "ResumeBatchSize=0\n"), d.conf, 1, "ResumeBatchSize",
+                 "must be 1 to 1000 (EC2's limit per CreateFleet call): 0");
+    expect_error(conf_error(d, "\nResumeBatchSize=1001\n"), d.conf, 2, "ResumeBatchSize",
+                 "must be 1 to 1000 (EC2's limit per CreateFleet call): 1001");
+    expect_error(conf_error(d, "BurstInterval=0\n"), d.conf, 1, "BurstInterval", "must be at least 1 second: 0");
+    expect_error(conf_error(d, "CapacityAvoidTime=soon\n"), d.conf, 1, "CapacityAvoidTime",
+                 "not a whole number from 0 to 10000000: soon");
+    expect_error(conf_error(d, "MaxSpendPerHour=$12\n"), d.conf, 1, "MaxSpendPerHour", "not a dollar amount: $12");
+    expect_error(conf_error(d, "StateDir=\n"), d.conf, 1, "StateDir", "missing value");
+    expect_error(conf_error(d, "PartitionName=a InstanceTypes=c7g.large MaxNodes=many\n"), d.conf, 1, "MaxNodes",
+                 "not a whole number from 0 to 1000000: many");
+}
+END_TEST
+
 START_TEST(err_unknown_key) {
     Dir d;
     expect_error(conf_error(d, "Region=us-east-1\nFrobnicate=1\n"), d.conf, 2, "Frobnicate", "unknown key");
@@ -552,10 +620,12 @@ Suite* conf_suite() {
     tcase_add_test(tc, slurm_conf_partitions);
     tcase_add_test(tc, unreadable_slurm_conf);
     tcase_add_test(tc, default_paths);
+    tcase_add_test(tc, burst_keys);
     suite_add_tcase(s, tc);
     tc = make_tcase("errors");
     tcase_add_test(tc, err_unknown_key);
     tcase_add_test(tc, err_unknown_partition_key);
+    tcase_add_test(tc, err_burst_keys);
     tcase_add_test(tc, err_unknown_instance_type);
     tcase_add_test(tc, err_duplicate_partition);
     tcase_add_test(tc, err_bad_number);
