@@ -83,7 +83,7 @@ bool parse_burst_key(const ConfLine& l, const ConfWord& w, BurstConfig& b) {
     struct Text { const char* key; std::string* field; };
     const Text texts[] = {{"ClusterName", &b.cluster_name}, {"StateDir", &b.state_dir}, {"BurstLog", &b.log_file},
                           {"PcsCluster", &b.pcs_cluster}, {"Ec2Endpoint", &b.ec2_endpoint},
-                          {"PcsEndpoint", &b.pcs_endpoint}};
+                          {"PcsEndpoint", &b.pcs_endpoint}, {"PricingEndpoint", &b.pricing_endpoint}};
     for (const Text& t : texts)
         if (iequals(w.key, t.key)) {
             *t.field = need_value(l, w);

@@ -59,7 +59,7 @@ struct BurstConfig {
     uint32_t scale_down_idle_s = 600;       // ScaleDownIdleTime=: idle before burstd releases capacity
     std::optional<double> max_spend_per_hour;  // MaxSpendPerHour=: USD/h for everything burstd runs
     std::string pcs_cluster;                // PcsCluster=: PCS mode when partitions name a PcsNodeGroup
-    std::string ec2_endpoint, pcs_endpoint; // Ec2Endpoint=, PcsEndpoint=: override AWS's
+    std::string ec2_endpoint, pcs_endpoint, pricing_endpoint;  // Ec2Endpoint=, PcsEndpoint=, PricingEndpoint=: override AWS's
 };
 
 struct Config {

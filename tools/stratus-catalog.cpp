@@ -1,12 +1,17 @@
 // stratus-catalog: look up the instance catalog and print slurm.conf node
 // lines, as seen through stratus.conf (region, catalog overrides, memory reserve).
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <system_error>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "aws/catalog_refresh.hpp"
+#include "aws/client.hpp"
+#include "aws/error.hpp"
 #include "config.hpp"
 #include "error.hpp"
 #include "firewall.hpp"
@@ -23,12 +28,28 @@ const char kUsage[] =
     "  node-line [--name NODENAME] TYPE\n"
     "                       print the slurm.conf NodeName line for TYPE\n"
     "  check                validate stratus.conf; errors name file:line\n"
+    "  refresh --output FILE [--region R] [--types T1,T2,...] [--profile P]\n"
+    "                       write a catalog file (for InstanceCatalog=) with specs from\n"
+    "                       EC2 DescribeInstanceTypes, on-demand Linux prices from the\n"
+    "                       AWS Price List and the latest spot prices (lowest across\n"
+    "                       zones) of region R (default: Region of stratus.conf when\n"
+    "                       one is read, else AWS_REGION, AWS_DEFAULT_REGION, the\n"
+    "                       profile's region, the instance's region); the file is\n"
+    "                       replaced atomically\n"
     "\n"
     "Options:\n"
     "  --conf FILE          stratus.conf to use (default: $STRATUS_CONF, else next to\n"
     "                       $SLURM_CONF, else " STRATUS_SLURM_CONFDIR "/stratus.conf); without a\n"
     "                       readable file the built-in catalog and defaults are used\n"
-    "  -h, --help           this text\n";
+    "  -h, --help           this text\n"
+    "\n"
+    "Environment (refresh):\n"
+    "  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE,\n"
+    "  AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE   credentials (else the instance role)\n"
+    "  AWS_REGION, AWS_DEFAULT_REGION                 region when --region is not given\n"
+    "  AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL_PRICING\n"
+    "                                                 other service endpoints\n"
+    "  AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_DISABLED   instance metadata\n";
 
 struct Args {
     std::string conf;
@@ -178,6 +199,89 @@ int cmd_list(const stratus::Config& cfg, const std::vector<std::string>& rest) {
     return 0;
 }
 
+struct RefreshArgs {
+    std::string region, output, profile;
+    std::vector<std::string> types;
+};
+
+RefreshArgs parse_refresh(const std::vector<std::string>& rest) {
+    RefreshArgs r;
+    for (size_t i = 0; i < rest.size(); ++i) {
+        std::string o = rest[i], v;
+        bool inline_value = false;
+        if (o.rfind("--", 0) == 0 && o.find('=') != std::string::npos) {
+            v = o.substr(o.find('=') + 1);
+            o = o.substr(0, o.find('='));
+            inline_value = true;
+        }
+        auto value = [&]() -> std::string {
+            if (inline_value) return v;
+            if (i + 1 >= rest.size()) usage_error("refresh: " + o + " needs a value");
+            return rest[++i];
+        };
+        if (o == "--region") r.region = value();
+        else if (o == "--output" || o == "-o") r.output = value();
+        else if (o == "--profile") r.profile = value();
+        else if (o == "--types") {
+            for (const std::string& t : stratus::split_list(value())) r.types.push_back(stratus::lower(t));
+            if (r.types.empty()) usage_error("refresh: --types is empty");
+        } else usage_error("refresh: unexpected argument: " + rest[i]);
+    }
+    if (r.output.empty()) usage_error("refresh: --output FILE is required");
+    return r;
+}
+
+void log_retry(const std::string& msg) noexcept {
+    std::fprintf(stderr, "stratus-catalog: %s\n", msg.c_str());
+}
+
+int cmd_refresh(const stratus::Config& cfg, const std::vector<std::string>& rest) {
+    RefreshArgs r = parse_refresh(rest);
+    namespace aws = stratus::aws;
+    std::string region = r.region;
+    // The prices must be those of the region stratus.conf prices jobs in.
+    if (region.empty() && !cfg.files.empty()) region = cfg.region;
+    try {
+        aws::SessionOptions so;
+        so.region = region;
+        so.profile = r.profile;
+        aws::ClientConfig config = aws::make_client_config(so);
+        config.on_retry = log_retry;
+        config.timeout = std::chrono::seconds(60);  // price list pages can be large
+        aws::ClientConfig ec2 = config, pricing = config;
+        ec2.endpoint = cfg.burst.ec2_endpoint;  // stratus.conf; empty: environment, then AWS's
+        pricing.endpoint = cfg.burst.pricing_endpoint;
+        aws::CatalogRefresh result = aws::refresh_catalog(ec2, pricing, config.region, r.types);
+        for (const std::string& w : result.warnings) std::fprintf(stderr, "stratus-catalog: warning: %s\n", w.c_str());
+        if (result.rows.empty()) {
+            std::fprintf(stderr, "stratus-catalog: no instance types found in %s; %s not written\n",
+                         config.region.c_str(), r.output.c_str());
+            return 1;
+        }
+        size_t od = 0, spot = 0;
+        for (const aws::CatalogRow& row : result.rows) {
+            od += row.ondemand_usd_per_hour.has_value();
+            spot += row.spot_usd_per_hour.has_value();
+        }
+        std::vector<std::string> comment = {
+            "Stratus instance catalog for " + config.region + ", written by stratus-catalog refresh at " +
+                aws::format_iso8601(std::chrono::system_clock::now()) + ".",
+            "Specs: EC2 DescribeInstanceTypes. On-demand: AWS Price List (Linux, shared tenancy).",
+            "Spot: EC2 DescribeSpotPriceHistory (Linux/UNIX, latest price, lowest across zones).",
+            "Use it with InstanceCatalog= in stratus.conf(5); empty cells mean unknown."};
+        aws::write_file_atomically(r.output, aws::catalog_csv(result.rows, comment));
+        std::printf("%s: %zu instance types in %s, %zu with an on-demand price, %zu with a spot price\n",
+                    r.output.c_str(), result.rows.size(), config.region.c_str(), od, spot);
+        return 0;
+    } catch (const aws::AwsError& e) {
+        std::fprintf(stderr, "stratus-catalog: refresh: %s\n", e.what());
+        return 1;
+    } catch (const std::system_error& e) {
+        std::fprintf(stderr, "stratus-catalog: refresh: %s\n", e.what());
+        return 1;
+    }
+}
+
 int run(int argc, char** argv) {
     Args a;
     a.conf = stratus::default_stratus_conf_path(STRATUS_SLURM_CONFDIR);
@@ -217,6 +321,7 @@ int run(int argc, char** argv) {
                     cfg.catalog->types().size(), cfg.region.c_str());
         return 0;
     }
+    if (a.command == "refresh") return cmd_refresh(cfg, a.rest);
     if (a.command == "list") return cmd_list(cfg, a.rest);
     if (a.command == "show") return cmd_show(cfg, a.rest);
     if (a.command == "node-line") return cmd_node_line(cfg, a.rest);
