@@ -183,12 +183,22 @@ std::string explain(const Needs& n, const PartitionConfig& p, const std::vector<
         if (!(failed_by_all & (1u << d))) continue;
         refusal = kDimRefusal[d];
         switch (static_cast<Dim>(d)) {
-        case kArch:
-            if (!r.arch) {  // the executable's architecture: decide() words that refusal
+        case kArch: {
+            // Name what rules the partition out: the user's --arch if no type
+            // has it, else the executable's architecture (decide() words that
+            // refusal), else the two disagree.
+            auto has = [&](Arch a) {
+                return std::any_of(p.types.begin(), p.types.end(), [&](const PartitionType& pt) { return pt.type->arch == a; });
+            };
+            if (r.arch && !has(*r.arch))
+                return std::string("no instance type is ") + arch_name(*r.arch) + " (it has " + type_list(p) + ")";
+            if (r.executable_arch && !has(*r.executable_arch)) {
                 refusal = Refusal::executable_arch;
                 return std::string("runs ") + archs_of(p) + " (" + type_list(p) + ")";
             }
-            return std::string("no instance type is ") + arch_name(*r.arch) + " (it has " + type_list(p) + ")";
+            return std::string("--arch=") + arch_name(r.arch.value_or(Arch::x86_64)) + " but " + r.executable + " is " +
+                   arch_name(r.executable_arch.value_or(Arch::x86_64)) + " (it has " + type_list(p) + ")";
+        }
         case kInstanceType: {
             std::string asked;
             for (const std::string& s : r.instance_types) asked += (asked.empty() ? "" : ",") + s;
@@ -455,7 +465,10 @@ Decision decide(const Config& cfg, const JobRequest& req) {
         std::string msg = "stratus: no partition can run this job:";
         Refusal kind = why.front().refusal;
         for (size_t i = 0; i < failing.size(); ++i) {
-            msg += (i ? "; " : " ") + failing[i]->name + ": " + why[i].reason;
+            msg += (i ? "; " : " ") + failing[i]->name + ": ";
+            if (why[i].refusal == Refusal::executable_arch)  // "runs arm64 (...)" needs its subject here
+                msg += req.executable + " is an " + arch_name(*req.executable_arch) + " executable but " + failing[i]->name + " ";
+            msg += why[i].reason;
             if (why[i].refusal != kind) kind = Refusal::mixed;
         }
         return refuse(kind, std::move(msg));

@@ -142,14 +142,26 @@ int local_post_opt(spank_t sp) {
     case Verdict::accept:
         break;
     }
-    if (step) return 0;
+    if (step) {
+        // Nothing is submitted for a step either: srun must not run it.
+        if (s.dry_run) {
+            const char* job = std::getenv("SLURM_JOB_ID") ? std::getenv("SLURM_JOB_ID") : std::getenv("SLURM_JOBID");
+            finish_dry_run(std::string("stratus: dry run: the step would run in job ") + job +
+                           "; only the architecture guard judges steps, and it lets this one run");
+        }
+        return 0;
+    }
+
 
     if (d.new_partitions && !host->set("partition", d.new_partitions->c_str()))
         slurm_error("stratus: could not set the partition to %s", d.new_partitions->c_str());
     if (s.dry_run) finish_dry_run(dry_run_report(d, req));
-    // Where slurmctld runs job_submit/stratus it shows the estimate itself.
+    // Where slurmctld runs job_submit/stratus it shows the estimate itself,
+    // but for the partitions set here: only this side can say it routed the job.
     if (s.show_estimate.value_or(!cfg->slurmctld_runs_stratus) && !d.message.empty())
         slurm_info("%s", d.message.c_str());
+    else if (!d.message.empty() && req.partitions.empty() && d.new_partitions)
+        slurm_info("stratus: routed to %s (cheapest first)", d.new_partitions->c_str());
     if (d.estimate && d.estimate->usd) {
         // For the job's tasks (remote context) and its prolog/epilog.
         ::setenv("STRATUS_EST_USD", format_fixed(*d.estimate->usd, 2).c_str(), 1);

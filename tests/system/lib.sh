@@ -84,6 +84,12 @@ assert_not_contains() {
     fi
 }
 
+# assert_fails WHAT: the last `run` exited non-zero.
+assert_fails() {
+    CHECKS=$((CHECKS + 1))
+    if [[ $RC != 0 ]]; then pass "$1"; else fail "$1: exit status 0"; fi
+}
+
 # ---- the sandbox --------------------------------------------------------------
 
 SANDBOX=

@@ -727,6 +727,26 @@ START_TEST(refuse_executable_arch) {
     expect_refusal(decide(cfg, r), Refusal::arch,
                    "stratus: partition graviton: no instance type is x86_64 (it has hpc7g.16xlarge, c7gn.16xlarge); "
                    "fits in: gpu, hpc");
+    // An --arch the partition has: the executable is what rules it out.
+    r.arch = Arch::arm64;
+    expect_refusal(decide(cfg, r), Refusal::executable_arch,
+                   "stratus: ./solver is an x86_64 executable but partition graviton runs arm64 (hpc7g.16xlarge, "
+                   "c7gn.16xlarge)");
+    // Routed, --arch and the executable disagree: each partition says which.
+    r.partitions.clear();
+    r.arch = Arch::arm64;
+    expect_refusal(decide(cfg, r), Refusal::mixed,
+                   "stratus: no partition can run this job: graviton: ./solver is an x86_64 executable but graviton "
+                   "runs arm64 (hpc7g.16xlarge, c7gn.16xlarge); hpc: no instance type is arm64 (it has hpc7a.96xlarge); "
+                   "gpu: no instance type is arm64 (it has g6e.12xlarge, p5.48xlarge)");
+    // Another reason in one partition, the executable in the others.
+    r.arch.reset();
+    r.executable_arch = Arch::arm64;
+    r.gpus.per_node = 1;
+    expect_refusal(decide(cfg, r), Refusal::mixed,
+                   "stratus: no partition can run this job: graviton: no instance type has 1 GPU per node (it has no "
+                   "GPUs); hpc: ./solver is an arm64 executable but hpc runs x86_64 (hpc7a.96xlarge); gpu: ./solver is "
+                   "an arm64 executable but gpu runs x86_64 (g6e.12xlarge, p5.48xlarge)");
 }
 END_TEST
 
