@@ -75,6 +75,7 @@ int parse_plugstack_arg(const std::string& arg) {
     if (key == "enforce") return yes_no(s.enforce);
     if (key == "show_estimate") return yes_no(s.show_estimate);
     if (key == "arch_guard") return yes_no(s.arch_guard);
+    if (key == "imds") return yes_no(s.imds);
     const auto& specs = option_specs();
     for (size_t i = 0; i < specs.size(); ++i) {
         std::string name = specs[i].name;  // defaults for options: arch=, instance-type=, cost-center=...

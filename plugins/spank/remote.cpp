@@ -4,11 +4,14 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
 
+#include "aws/error.hpp"
+#include "aws/imds.hpp"
 #include "error.hpp"
 #include "executable.hpp"
 #include "node_instance.hpp"
@@ -43,6 +46,24 @@ std::unique_ptr<NodeFacts>& facts() {
     return f;
 }
 
+// On EC2 the instance metadata service knows the node's type. Off EC2 it
+// does not answer: short timeouts, and imds=no in plugstack.conf skips it.
+const InstanceType* type_from_imds(const Catalog& catalog) {
+    if (!settings().imds) return nullptr;
+    try {
+        aws::ImdsOptions options;
+        options.connect_timeout = std::chrono::milliseconds(300);
+        options.timeout = std::chrono::milliseconds(1000);
+        aws::ImdsClient imds(options);
+        if (imds.disabled()) return nullptr;
+        std::optional<std::string> type = imds.get("/latest/meta-data/instance-type");
+        return type ? catalog.find(trim(*type)) : nullptr;
+    } catch (const aws::AwsError& e) {
+        slurm_debug("stratus: instance metadata: %s", e.what());
+        return nullptr;
+    }
+}
+
 }  // namespace
 
 int remote_user_init(spank_t sp) {
@@ -57,6 +78,7 @@ int remote_user_init(spank_t sp) {
     }
     std::shared_ptr<const Catalog> catalog = f->cfg ? f->cfg->catalog : std::make_shared<const Catalog>(Catalog::builtin());
     if (auto features = node_features(slurm_conf_path(), f->node)) f->type = instance_type_in_features(*catalog, *features);
+    if (!f->type) f->type = type_from_imds(*catalog);
     const PartitionConfig* part = nullptr;
     if (f->cfg)
         if (auto p = job_env(sp, "SLURM_JOB_PARTITION")) part = f->cfg->find_partition(*p);

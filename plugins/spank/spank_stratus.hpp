@@ -26,6 +26,7 @@ struct Settings {
     bool enforce = true;           // enforce=yes|no: refuse, or only warn
     std::optional<bool> show_estimate;  // show_estimate=yes|no; unset: show unless slurmctld runs job_submit/stratus
     bool arch_guard = true;        // arch_guard=yes|no
+    bool imds = true;              // imds=yes|no: ask EC2's metadata service for the node's type
     bool dry_run = false;          // --stratus-dry-run
     std::vector<std::optional<std::string>> from_cli;        // indexed like option_specs()
     std::vector<std::optional<std::string>> from_plugstack;  // indexed like option_specs()

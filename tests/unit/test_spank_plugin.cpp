@@ -13,7 +13,10 @@ extern "C" {
 #include <slurm/spank.h>
 }
 
+#include <arpa/inet.h>
 #include <dlfcn.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +24,7 @@ extern "C" {
 #include <unistd.h>
 
 #include <map>
+#include <thread>
 #include <set>
 #include <string>
 #include <vector>
@@ -166,6 +170,54 @@ extern "C" void slurm_init_job_desc_msg(job_desc_msg_t* d) {
     d->ntasks_per_node = d->cpus_per_task = d->pn_min_cpus = NO_VAL16;
     d->pn_min_memory = NO_VAL64;
 }
+
+// A stand-in for EC2's instance metadata service (IMDSv2): a token for a PUT,
+// the instance type for a GET that carries it. Serves `requests` requests.
+struct FakeImds {
+    int fd = -1;
+    int port = 0;
+    std::thread server;
+    explicit FakeImds(int requests, std::string type) {
+        fd = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ck_assert_int_eq(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+        socklen_t len = sizeof a;
+        getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+        port = ntohs(a.sin_port);
+        listen(fd, 4);
+        server = std::thread([this, requests, type] {
+            for (int i = 0; i < requests; ++i) {
+                int c = accept(fd, nullptr, nullptr);
+                if (c < 0) return;
+                std::string req;
+                char buf[2048];
+                while (req.find("\r\n\r\n") == std::string::npos) {
+                    ssize_t n = read(c, buf, sizeof buf);
+                    if (n <= 0) break;
+                    req.append(buf, static_cast<size_t>(n));
+                }
+                std::string body, status = "200 OK";
+                if (req.rfind("PUT /latest/api/token", 0) == 0) body = "fake-token";
+                else if (req.find("GET /latest/meta-data/instance-type") == 0 &&
+                         req.find("fake-token") != std::string::npos) body = type;
+                else status = "401 Unauthorized";
+                std::string resp = "HTTP/1.1 " + status + "\r\nContent-Length: " + std::to_string(body.size()) +
+                                   "\r\nConnection: close\r\n\r\n" + body;
+                ssize_t w = write(c, resp.data(), resp.size());
+                (void)w;
+                close(c);
+            }
+        });
+        setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", ("http://127.0.0.1:" + std::to_string(port)).c_str(), 1);
+    }
+    ~FakeImds() {
+        shutdown(fd, SHUT_RDWR);
+        close(fd);
+        if (server.joinable()) server.join();
+    }
+};
 
 // ---- tests -------------------------------------------------------------------------
 
@@ -321,6 +373,43 @@ START_TEST(post_opt_routes_and_shows_estimate) {
 }
 END_TEST
 
+START_TEST(remote_task_env_from_imds) {
+    // A node slurm.conf does not describe (a cloud node): its type comes from IMDS.
+    use_sandbox_config();
+    FakeImds imds(2, "c7gn.16xlarge");
+    setenv("SLURMD_NODENAME", "cloud-7", 1);
+    task_env["SLURM_JOB_PARTITION"] = "graviton";
+    context = S_CTX_REMOTE;
+    Plugin p;
+    ck_assert_int_eq(p.call_init({}), 0);
+    auto user_init = reinterpret_cast<SpankFn>(dlsym(p.handle, "slurm_spank_user_init"));
+    auto task_init = reinterpret_cast<SpankFn>(dlsym(p.handle, "slurm_spank_task_init"));
+    ck_assert_int_eq(user_init(nullptr, 0, nullptr), 0);
+    ck_assert_int_eq(task_init(nullptr, 0, nullptr), 0);
+    EXPECT_STR(task_env["STRATUS_INSTANCE_TYPE"], "c7gn.16xlarge");
+    EXPECT_STR(task_env["STRATUS_ARCH"], "arm64");
+    EXPECT_STR(task_env["STRATUS_PRICE_USD_H"], "3.9936");
+    EXPECT_STR(task_env["STRATUS_CAPACITY"], "on-demand");
+}
+END_TEST
+
+START_TEST(remote_without_imds) {
+    use_sandbox_config();
+    setenv("SLURMD_NODENAME", "cloud-7", 1);
+    setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1", 1);  // nothing listens
+    context = S_CTX_REMOTE;
+    Plugin p;
+    ck_assert_int_eq(p.call_init({"imds=no"}), 0);
+    auto user_init = reinterpret_cast<SpankFn>(dlsym(p.handle, "slurm_spank_user_init"));
+    auto task_init = reinterpret_cast<SpankFn>(dlsym(p.handle, "slurm_spank_task_init"));
+    ck_assert_int_eq(user_init(nullptr, 0, nullptr), 0);
+    ck_assert_int_eq(task_init(nullptr, 0, nullptr), 0);
+    ck_assert(task_env.count("STRATUS_INSTANCE_TYPE") == 0);
+    EXPECT_STR(task_env["STRATUS_ARCH"], "x86_64");  // the machine's own
+    ck_assert(task_env.count("STRATUS_PRICE_USD_H") == 0);
+}
+END_TEST
+
 int main() {
     Suite* s = suite_create("spank_stratus.so");
     TCase* tc = tcase_create("spank");
@@ -336,6 +425,8 @@ int main() {
     tcase_add_test(tc, post_opt_bad_env_value);
     tcase_add_test(tc, post_opt_refuses_like_the_server);
     tcase_add_test(tc, post_opt_routes_and_shows_estimate);
+    tcase_add_test(tc, remote_task_env_from_imds);
+    tcase_add_test(tc, remote_without_imds);
     suite_add_tcase(s, tc);
     SRunner* sr = srunner_create(s);
     srunner_run_all(sr, getenv("CK_VERBOSITY") ? CK_ENV : CK_VERBOSE);
