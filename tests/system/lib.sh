@@ -95,6 +95,10 @@ assert_fails() {
 SANDBOX=
 finish() {
     local rc=$?
+    if [[ -n $FAKE_AWS_PID ]]; then
+        kill "$FAKE_AWS_PID" 2>/dev/null
+        wait "$FAKE_AWS_PID" 2>/dev/null
+    fi
     if [[ -n $SANDBOX ]]; then
         # The plugin must never take slurmctld down.
         if ! scontrol ping 2>/dev/null | grep -q 'is UP'; then
@@ -111,6 +115,30 @@ finish() {
         echo "$TEST_NAME: $FAILURES of $CHECKS checks failed; logs kept in $SANDBOX/log"
     fi
     exit "$rc"
+}
+
+# start_fake_aws [OPTIONS...]: tests/fake_aws/fake_aws.py on a free loopback
+# port for this test (after start_sandbox; stopped on exit). Sets FAKE_AWS
+# (its base URL) and FAKE_CONTROL (its control API), and exports the AWS_*
+# variables that point every client at it with its credentials.
+FAKE_AWS_PID=
+start_fake_aws() {
+    local port_file=$SANDBOX/fake_aws.port i
+    rm -f "$port_file"
+    python3 "$STRATUS_TOP_SRCDIR/tests/fake_aws/fake_aws.py" --port 0 --port-file "$port_file" \
+        --log "$SANDBOX/log/fake_aws.log" "$@" &
+    FAKE_AWS_PID=$!
+    for ((i = 0; i < 100; i++)); do
+        [[ -s $port_file ]] && break
+        sleep 0.1
+    done
+    [[ -s $port_file ]] || { echo "ERROR: $TEST_NAME: the fake AWS did not start"; exit 99; }
+    FAKE_AWS=http://127.0.0.1:$(<"$port_file")
+    # shellcheck disable=SC2034 # used by the tests
+    FAKE_CONTROL=$FAKE_AWS/_fake
+    export AWS_ENDPOINT_URL=$FAKE_AWS AWS_EC2_METADATA_SERVICE_ENDPOINT=$FAKE_AWS
+    export AWS_ACCESS_KEY_ID=AKIDSTRATUSFAKE AWS_SECRET_ACCESS_KEY=stratus-fake-secret AWS_REGION=us-east-1
+    unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL_EC2 AWS_ENDPOINT_URL_PCS AWS_ENDPOINT_URL_PRICING
 }
 
 # start_sandbox [OPTIONS...]: a fresh cluster for this test, torn down on exit.
