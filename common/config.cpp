@@ -14,6 +14,10 @@ const PartitionConfig* Config::find_partition(std::string_view name) const noexc
     return nullptr;
 }
 
+std::string Config::spend_snapshot_path() const {
+    return budget.snapshot.empty() ? burst.state_dir + "/spend.json" : budget.snapshot;
+}
+
 uint64_t Config::usable_memory_mib(const InstanceType& t) const noexcept {
     uint64_t reserve = memory_reserve_mib ? *memory_reserve_mib : t.memory_mib * memory_reserve_percent / 100;
     return t.memory_mib > reserve ? t.memory_mib - reserve : 0;
@@ -96,6 +100,72 @@ bool parse_burst_key(const ConfLine& l, const ConfWord& w, BurstConfig& b) {
         return true;
     }
     return false;
+}
+
+// "Budget=account:chem Amount=5000 Period=month" (Period defaults to month).
+void parse_budget_line(const ConfLine& l, std::vector<Budget>& out) {
+    const ConfWord& first = l.words[0];
+    const std::string& spec = need_value(l, first);
+    size_t colon = spec.find(':');
+    std::string scope = lower(spec.substr(0, colon == std::string::npos ? 0 : colon));
+    Budget b;
+    if (scope == "account") b.scope = BudgetScope::account;
+    else if (scope == "cost-center") b.scope = BudgetScope::cost_center;
+    else fail(l, first, "expected account:NAME or cost-center:NAME: " + spec);
+    b.name = spec.substr(colon + 1);
+    if (b.name.empty()) fail(l, first, "missing the " + std::string(budget_scope_name(b.scope)) + " name: " + spec);
+    b.file = l.file;
+    b.line = l.line;
+    bool has_amount = false;
+    for (size_t i = 1; i < l.words.size(); ++i) {
+        const ConfWord& w = l.words[i];
+        if (iequals(w.key, "Amount")) {
+            auto cents = parse_usd_cents(need_value(l, w));
+            if (!cents) fail(l, w, "not a dollar amount (digits, at most two decimals): " + w.value);
+            b.amount_cents = *cents;
+            has_amount = true;
+        } else if (iequals(w.key, "Period")) {
+            auto p = parse_budget_period(need_value(l, w));
+            if (!p) fail(l, w, "expected month or FIRST..LAST (YYYY-MM-DD..YYYY-MM-DD, FIRST not after LAST): " + w.value);
+            b.period = *p;
+        } else if (iequals(w.key, "Budget")) {
+            fail(l, w, "one budget per line");
+        } else {
+            fail(l, w, "unknown budget key");
+        }
+    }
+    if (!has_amount) throw ConfigError(l.file, l.line, "Amount", "budget " + spec + " has no Amount");
+    for (const Budget& other : out)
+        if (other.scope == b.scope && other.period == b.period &&
+            (b.scope == BudgetScope::account ? iequals(other.name, b.name) : other.name == b.name))
+            fail(l, first, "duplicate budget " + spec + " for period " + budget_period_text(b.period) +
+                               " (first declared at " + other.file + ":" + std::to_string(other.line) + ")");
+    out.push_back(std::move(b));
+}
+
+// Budget and tagging keys that stand alone; false if `w` is not one of them.
+bool parse_budget_key(const ConfLine& l, const ConfWord& w, Config& cfg) {
+    if (iequals(w.key, "SpendSnapshot")) {
+        cfg.budget.snapshot = resolve(l.file, need_value(l, w));
+    } else if (iequals(w.key, "SpendSnapshotMaxAge")) {
+        cfg.budget.snapshot_max_age_s = static_cast<uint32_t>(need_number(l, w, 100000000));
+        if (cfg.budget.snapshot_max_age_s == 0) fail(l, w, "must be at least 1 second: " + w.value);
+    } else if (iequals(w.key, "BudgetOnStale")) {
+        const std::string& v = need_value(l, w);
+        if (iequals(v, "allow")) cfg.budget.refuse_on_stale = false;
+        else if (iequals(v, "refuse")) cfg.budget.refuse_on_stale = true;
+        else fail(l, w, "expected allow or refuse: " + v);
+    } else if (iequals(w.key, "TagFailure")) {
+        const std::string& v = need_value(l, w);
+        if (iequals(v, "ignore")) cfg.tag_failure_fails = false;
+        else if (iequals(v, "fail")) cfg.tag_failure_fails = true;
+        else fail(l, w, "expected fail or ignore: " + v);
+    } else if (iequals(w.key, "Budget")) {
+        fail(l, w, "Budget must start its line");
+    } else {
+        return false;
+    }
+    return true;
 }
 
 void parse_partition_line(const ConfLine& l, std::vector<PendingPartition>& out) {
@@ -207,6 +277,10 @@ Config load_config(const std::string& stratus_conf, const std::string& slurm_con
                 parse_partition_line(l, parts);
                 return;
             }
+            if (iequals(first.key, "Budget")) {
+                parse_budget_line(l, cfg.budget.budgets);
+                return;
+            }
             for (const ConfWord& w : l.words) {
                 if (iequals(w.key, "Region")) {
                     cfg.region = lower(need_value(l, w));
@@ -228,6 +302,7 @@ Config load_config(const std::string& stratus_conf, const std::string& slurm_con
                     cfg.show_estimate = need_bool(l, w);
                 } else if (iequals(w.key, "DefaultCapacity")) {
                     cfg.default_capacity = need_capacity(l, w);
+                } else if (parse_budget_key(l, w, cfg)) {
                 } else if (parse_burst_key(l, w, cfg.burst)) {
                 } else if (iequals(w.key, "ReloadInterval")) {
                     cfg.reload_interval_s = static_cast<uint32_t>(need_number(l, w, 86400));

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "budget.hpp"
 #include "catalog.hpp"
 #include "text.hpp"
 
@@ -62,6 +63,15 @@ struct BurstConfig {
     std::string ec2_endpoint, pcs_endpoint, pricing_endpoint;  // Ec2Endpoint=, PcsEndpoint=, PricingEndpoint=: override AWS's
 };
 
+// Dollar budgets (Budget= lines) and how job_submit learns what was spent:
+// a spend snapshot written by `stratus-spend snapshot`; see stratus.conf(5).
+struct BudgetConfig {
+    std::vector<Budget> budgets;           // in the order written
+    std::string snapshot;                  // SpendSnapshot=; empty: StateDir/spend.json (see spend_snapshot_path())
+    uint32_t snapshot_max_age_s = 3600;    // SpendSnapshotMaxAge=: older is stale
+    bool refuse_on_stale = false;          // BudgetOnStale=refuse (default allow: fail open)
+};
+
 struct Config {
     std::shared_ptr<const Catalog> catalog;
     std::string region = "us-east-1";
@@ -75,10 +85,14 @@ struct Config {
     std::string default_partition;  // Slurm's Default=YES partition, if slurm.conf names one
     bool slurmctld_runs_stratus = false;  // slurm.conf's JobSubmitPlugins lists stratus
     BurstConfig burst;
+    BudgetConfig budget;
+    bool tag_failure_fails = false;  // TagFailure=fail: stratus-tag fails the prolog/epilog when tagging fails
     std::vector<std::string> files;  // every file read (stratus.conf, Includes, catalogs, slurm.conf)
 
     const PartitionConfig* find_partition(std::string_view name) const noexcept;
     uint64_t usable_memory_mib(const InstanceType& t) const noexcept;
+    // SpendSnapshot=, else StateDir/spend.json.
+    std::string spend_snapshot_path() const;
 };
 
 // Loads stratus.conf (and its Includes and catalog files), then reads

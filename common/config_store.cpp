@@ -82,9 +82,77 @@ bool ConfigStore::reload_if_changed() noexcept {
 
 std::shared_ptr<const Config> ConfigStore::current() const noexcept { return std::atomic_load(&current_); }
 
+std::shared_ptr<const SpendState> ConfigStore::spend() const noexcept { return std::atomic_load(&spend_); }
+
+bool ConfigStore::reload_spend_if_changed(std::time_t now) noexcept {
+    try {
+        std::lock_guard<std::mutex> lock(reload_mutex_);
+        auto cfg = current();
+        if (!cfg || cfg->budget.budgets.empty()) return false;
+        std::string path = cfg->spend_snapshot_path();
+        Stamp now_stamp = stamp({path}).front();
+        auto old = spend();
+        bool changed = !old || old->path != path || !spend_stamp_ || !(*spend_stamp_ == now_stamp);
+        bool loaded = false;
+        if (changed) {
+            auto st = std::make_shared<const SpendState>(load_spend_state(path, old.get()));
+            spend_stamp_ = std::make_unique<Stamp>(now_stamp);
+            loaded = st->problem.empty();
+            std::atomic_store(&spend_, st);
+            if (loaded)
+                log_(Level::info, "loaded spend snapshot " + path + " (generated " + format_utc(st->snapshot->generated_at) +
+                                      ", " + std::to_string(st->snapshot->periods.size()) +
+                                      (st->snapshot->periods.size() == 1 ? " period)" : " periods)"));
+        }
+        // Say once what is wrong with the snapshot, and once when it is fine again.
+        auto st = spend();
+        std::string condition;
+        bool unenforced = false;
+        if (!st->snapshot) {
+            condition = st->problem.empty() ? "no spend snapshot at " + path : st->problem;
+            unenforced = true;
+        } else {
+            const SpendSnapshot& snap = *st->snapshot;
+            bool stale = spend_snapshot_stale(snap, now, cfg->budget.snapshot_max_age_s);
+            std::string generated = format_utc(snap.generated_at);
+            if (!st->problem.empty()) {
+                condition = st->problem + " (keeping the snapshot generated " + generated + (stale ? ", which is stale)" : ")");
+            } else if (stale) {
+                condition = "spend snapshot " + path + " is stale: generated " + generated +
+                            ", more than SpendSnapshotMaxAge=" + std::to_string(cfg->budget.snapshot_max_age_s) + " s ago";
+            }
+            unenforced = stale;
+            if (!stale)
+                for (const Budget& b : cfg->budget.budgets) {
+                    auto w = period_window(b.period, now);
+                    if (!w || snap.find(*w)) continue;
+                    condition += (condition.empty() ? "" : "; ") + ("spend snapshot " + path + " (generated " + generated +
+                                                                   ") has no figures for " + format_day(w->first) + ".." +
+                                                                   format_day(w->last));
+                    unenforced = true;
+                    break;
+                }
+        }
+        if (unenforced)
+            condition += cfg->budget.refuse_on_stale ? "; jobs covered by a budget are refused (BudgetOnStale=refuse)"
+                                                     : "; budgets are not enforced (BudgetOnStale=allow)";
+        if (!condition.empty() && condition != spend_logged_) {
+            log_(Level::error, condition);
+        } else if (condition.empty() && !spend_logged_.empty()) {
+            log_(Level::info, "spend snapshot " + path + " is current again (generated " +
+                                  format_utc(st->snapshot->generated_at) + ")");
+        }
+        spend_logged_ = condition;
+        return loaded;
+    } catch (const std::exception& e) {
+        log_(Level::error, std::string("reading the spend snapshot: ") + e.what());
+    }
+    return false;
+}
+
 void ConfigStore::start_watching() {
     auto cfg = current();
-    if (cfg && cfg->reload_interval_s == 0) return;
+    if (cfg && cfg->reload_interval_s == 0 && cfg->budget.budgets.empty()) return;
     std::lock_guard<std::mutex> lock(stop_mutex_);
     if (watcher_.joinable()) return;
     stopping_ = false;
@@ -106,10 +174,13 @@ void ConfigStore::watch_loop() noexcept {
         while (!stopping_) {
             auto cfg = current();
             uint32_t interval = cfg ? cfg->reload_interval_s : 10;
-            if (interval == 0) return;
-            if (stop_cv_.wait_for(lock, std::chrono::seconds(interval), [this] { return stopping_; })) return;
+            bool budgets = cfg && !cfg->budget.budgets.empty();
+            if (interval == 0 && !budgets) return;
+            if (stop_cv_.wait_for(lock, std::chrono::seconds(interval ? interval : 10), [this] { return stopping_; }))
+                return;
             lock.unlock();
-            reload_if_changed();
+            if (interval != 0) reload_if_changed();
+            reload_spend_if_changed(std::time(nullptr));
             lock.lock();
         }
     } catch (...) {

@@ -3,9 +3,15 @@
 // and never do I/O: current() is an atomic shared_ptr load. A file that
 // fails to parse is reported once (file:line) and the last good Config
 // stays in force.
+//
+// When stratus.conf declares budgets, the store also keeps the spend
+// snapshot (spend_snapshot.hpp) in memory the same way: the watcher re-reads
+// it when it changes on disk, keeps the last good one when a new one does
+// not parse, and logs when it goes missing or stale.
 #pragma once
 
 #include <condition_variable>
+#include <ctime>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -14,6 +20,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "spend_snapshot.hpp"
 
 namespace stratus {
 
@@ -36,9 +43,21 @@ public:
     // The Config in force; nullptr until a file loaded successfully.
     std::shared_ptr<const Config> current() const noexcept;
 
+    // The spend snapshot in force; nullptr until one was looked for (never
+    // while the config declares no budgets). An atomic load: no I/O.
+    std::shared_ptr<const SpendState> spend() const noexcept;
+
+    // Re-reads the spend snapshot of the config in force if the file (or
+    // its path) changed since the last look, and logs when it goes missing,
+    // fails to parse, or becomes stale at `now`. Returns true when a new
+    // snapshot took effect. Does nothing while no budget is declared. Never
+    // throws; errors are logged.
+    bool reload_spend_if_changed(std::time_t now) noexcept;
+
     // Polls for changes in a background thread every ReloadInterval seconds
-    // (the fallback is 10 s while no config is loaded). No-op when
-    // ReloadInterval=0. stop() joins the thread.
+    // (the fallback is 10 s while no config is loaded), the spend snapshot
+    // included. No-op when ReloadInterval=0, unless budgets are declared:
+    // then only the snapshot is polled, every 10 s. stop() joins the thread.
     void start_watching();
     void stop() noexcept;
 
@@ -54,6 +73,10 @@ private:
     std::vector<std::string> watched_;
     std::vector<Stamp> stamps_;
     bool attempted_ = false;
+
+    std::shared_ptr<const SpendState> spend_;
+    std::unique_ptr<Stamp> spend_stamp_;  // of spend_->path when last read
+    std::string spend_logged_;            // the last snapshot condition logged
 
     std::mutex stop_mutex_;
     std::condition_variable stop_cv_;

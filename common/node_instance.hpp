@@ -8,12 +8,9 @@
 #include <string_view>
 
 #include "catalog.hpp"
+#include "hostlist.hpp"  // hostlist_contains (it lived here first)
 
 namespace stratus {
-
-// True if `host` is one of the hosts of a Slurm hostlist expression such as
-// "gpu-[1-4,07],login1" (brackets with numbers, ranges and zero padding).
-bool hostlist_contains(std::string_view hostlist, std::string_view host);
 
 // The Features= value of node `node` in slurm.conf (its NodeName line, or
 // NodeName=DEFAULT before it). nullopt when slurm.conf is unreadable or does

@@ -504,4 +504,20 @@ Decision decide(const Config& cfg, const JobRequest& req) {
     return d;
 }
 
+void fit_types(const Config& cfg, const PartitionConfig& p, const JobRequest& req, std::vector<TypeNeed>& out) {
+    out.clear();
+    Needs needs(req, *cfg.catalog);
+    for (const PartitionType& pt : p.types) {
+        TypeFit fit = evaluate(needs, pt);
+        TypeNeed n;
+        n.type = &pt;
+        n.fits = fit.ok();
+        n.nodes = static_cast<uint32_t>(std::min<uint64_t>(fit.nodes, 0xffffffffu));
+        n.cpus_per_node = needs.cpus_per_node;
+        n.mem_per_node_mib = needs.mem_per_node_mib;
+        n.gpus_per_node = needs.gpus_per_node;
+        out.push_back(n);
+    }
+}
+
 }  // namespace stratus

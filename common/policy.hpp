@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config.hpp"
 #include "request.hpp"
@@ -21,7 +22,8 @@ enum class Verdict {
 
 // Why a job was refused; hosts map this to their own error codes.
 enum class Refusal {
-    none, bad_option, arch, executable_arch, instance_type, constraint, gpu, cpu, memory, nodes, mixed, max_cost };
+    none, bad_option, arch, executable_arch, instance_type, constraint, gpu, cpu, memory, nodes, mixed, max_cost,
+    budget };  // budget: set by apply_budgets() (budget_check.hpp), never by decide()
 
 enum class TimeBasis { time_limit, partition_default, partition_max, unknown };
 const char* time_basis_name(TimeBasis b) noexcept;
@@ -52,5 +54,21 @@ struct Decision {
 };
 
 Decision decide(const Config& cfg, const JobRequest& req);
+
+// decide()'s node-count logic alone, for hosts that judge many jobs at once
+// (stratus-burstd): for each instance type of `p`, in the order written,
+// whether `req` fits it exactly as decide() means "fits" (architecture,
+// --instance-type, constraint, GPUs, CPUs, memory, node count) and how many
+// nodes of it the job needs. No messages, prices or JSON. `out` is
+// cleared first. Same guarantees as decide().
+struct TypeNeed {
+    const PartitionType* type = nullptr;
+    bool fits = false;
+    uint32_t nodes = 0;             // nodes of this type the job needs (when it fits)
+    uint64_t cpus_per_node = 0;     // at least one task's worth
+    uint64_t mem_per_node_mib = 0;  // 0: no memory request
+    uint32_t gpus_per_node = 0;     // 0: none per node
+};
+void fit_types(const Config& cfg, const PartitionConfig& p, const JobRequest& req, std::vector<TypeNeed>& out);
 
 }  // namespace stratus

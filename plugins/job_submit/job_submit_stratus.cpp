@@ -9,9 +9,11 @@ extern "C" {
 #include <slurm/slurm_errno.h>
 }
 
+#include <ctime>
 #include <memory>
 #include <string>
 
+#include "budget_check.hpp"
 #include "config_store.hpp"
 #include "firewall.hpp"
 #include "policy.hpp"
@@ -66,6 +68,10 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
         return stratus::slurm_error_code(stratus::Refusal::bad_option);
     }
     stratus::Decision d = stratus::decide(*cfg, req);
+    // Budgets: against the spend snapshot the watcher keeps in memory.
+    std::shared_ptr<const stratus::SpendState> spend = store->spend();
+    stratus::BudgetOutcome b = stratus::apply_budgets(*cfg, req, spend.get(), std::time(nullptr), submit_uid, d);
+    for (const std::string& note : b.unchecked) slurm_verbose("%s: %s", plugin_type, note.c_str());
     switch (d.verdict) {
     case stratus::Verdict::not_managed:
         return SLURM_SUCCESS;
@@ -110,6 +116,7 @@ extern "C" int init(void) {
         // A bad stratus.conf must not stop slurmctld: the store logs it and
         // jobs pass unchecked until the file is fixed (the watcher retries).
         store->reload_if_changed();
+        store->reload_spend_if_changed(std::time(nullptr));
         store->start_watching();
         return SLURM_SUCCESS;
     });

@@ -62,7 +62,7 @@ int slurm_error_code(Refusal why) noexcept {
     case Refusal::cpu: return ESLURM_INVALID_CPU_COUNT;
     case Refusal::memory: return ESLURM_INVALID_TASK_MEMORY;
     case Refusal::nodes: return ESLURM_INVALID_NODE_COUNT;
-    case Refusal::max_cost: return ESLURM_ACCOUNTING_POLICY;
+    case Refusal::max_cost: case Refusal::budget: return ESLURM_ACCOUNTING_POLICY;
     case Refusal::bad_option: return ESLURM_INVALID_FEATURE;
     case Refusal::arch: case Refusal::executable_arch: case Refusal::instance_type: case Refusal::constraint:
     case Refusal::mixed: case Refusal::none: break;

@@ -10,10 +10,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "budget_check.hpp"
 #include "error.hpp"
 #include "executable.hpp"
 #include "host_options.hpp"
@@ -90,6 +92,20 @@ std::string dry_run_report(const Decision& d, const JobRequest& req) {
     return text + "stratus: dry run: AdminComment " + d.admin_comment;
 }
 
+// Budgets, as job_submit/stratus checks them, where this user can read the
+// spend snapshot; where it cannot, slurmctld (if it runs job_submit/stratus)
+// judges alone.
+void check_budgets(const Config& cfg, const JobRequest& req, Decision& d) {
+    if (cfg.budget.budgets.empty() || d.verdict != Verdict::accept) return;
+    SpendState spend = load_spend_state(cfg.spend_snapshot_path(), nullptr);
+    if (!spend.snapshot) {
+        slurm_debug("stratus: %s: budgets not checked by the client", spend.problem.c_str());
+        return;
+    }
+    BudgetOutcome b = apply_budgets(cfg, req, &spend, std::time(nullptr), static_cast<uint32_t>(::getuid()), d);
+    for (const std::string& note : b.unchecked) slurm_debug("stratus: %s", note.c_str());
+}
+
 }  // namespace
 
 int local_post_opt(spank_t sp) {
@@ -128,6 +144,7 @@ int local_post_opt(spank_t sp) {
     if (s.arch_guard && ctx == S_CTX_LOCAL && host) add_executable(*host, req);
 
     Decision d = decide(*cfg, req);
+    if (!step) check_budgets(*cfg, req, d);
     switch (d.verdict) {
     case Verdict::not_managed:
         if (s.dry_run) finish_dry_run("stratus: dry run: no partition of this job is in stratus.conf; Stratus would not judge it");
@@ -151,7 +168,6 @@ int local_post_opt(spank_t sp) {
         }
         return 0;
     }
-
 
     if (d.new_partitions && !host->set("partition", d.new_partitions->c_str()))
         slurm_error("stratus: could not set the partition to %s", d.new_partitions->c_str());
