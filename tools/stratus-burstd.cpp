@@ -43,6 +43,7 @@ char* slurm_job_reason_string(enum job_state_reason inx);
 #include "burst/reconcile.hpp"
 #include "burst_slurm.hpp"
 #include "burst_tool.hpp"
+#include "slurm_request.hpp"
 #include "config.hpp"
 #include "config_store.hpp"
 #include "error.hpp"
@@ -164,23 +165,6 @@ ShimLog g_burst_log;
 
 std::string slurm_err() { return slurm_strerror(slurm_get_errno()); }
 
-std::optional<uint32_t> count32(uint32_t v) {
-    if (v == 0 || v == NO_VAL || v == INFINITE) return std::nullopt;
-    return v;
-}
-std::optional<uint32_t> count16(uint16_t v) {
-    if (v == 0 || v == NO_VAL16 || v == INFINITE16) return std::nullopt;
-    return v;
-}
-
-void add_gpus(const char* tres, std::optional<uint32_t>& count, std::string& model) {
-    if (!tres || !*tres) return;
-    if (auto g = stratus::parse_gpu_tres(tres)) {
-        count = g->count;
-        if (model.empty()) model = g->model;
-    }
-}
-
 bd::Wait wait_of(const slurm_job_info_t& j, std::unordered_map<uint16_t, bd::Wait>& cache) {
     if (j.priority == 0 && j.state_reason != WAIT_HELD_USER) return bd::Wait::held_admin;
     auto it = cache.find(j.state_reason);
@@ -196,28 +180,7 @@ bd::Wait wait_of(const slurm_job_info_t& j, std::unordered_map<uint16_t, bd::Wai
 // own options (--arch, --instance-type, ...) are not in slurmctld's job
 // record; the constraint and sizes are.
 void to_pending(const slurm_job_info_t& j, bd::PendingJob& out) {
-    stratus::JobRequest& req = out.req;
-    if (j.partition) req.partitions = stratus::split_list(j.partition);
-    req.min_nodes = count32(j.num_nodes);
-    req.max_nodes = count32(j.max_nodes);
-    req.num_tasks = count32(j.num_tasks);
-    req.tasks_per_node = count16(j.ntasks_per_node);
-    req.cpus_per_task = count16(j.cpus_per_task);
-    req.min_cpus_per_node = count16(j.pn_min_cpus);
-    req.min_cpus = count32(j.num_cpus);
-    if (j.pn_min_memory != NO_VAL64 && j.pn_min_memory != INFINITE64 && j.pn_min_memory != 0) {
-        uint64_t mib = j.pn_min_memory & ~MEM_PER_CPU;
-        if (mib != 0) {
-            if (j.pn_min_memory & MEM_PER_CPU) req.mem_per_cpu_mib = mib;
-            else req.mem_per_node_mib = mib;
-        }
-    }
-    add_gpus(j.tres_per_node, req.gpus.per_node, req.gpus.model);
-    add_gpus(j.tres_per_job, req.gpus.per_job, req.gpus.model);
-    add_gpus(j.tres_per_task, req.gpus.per_task, req.gpus.model);
-    if (j.features) req.constraint = j.features;
-    if (j.time_limit == INFINITE || j.time_limit == 0) req.time_unlimited = true;
-    else if (j.time_limit != NO_VAL) req.time_limit_min = j.time_limit;
+    stratus::fill_job_request(j, out.req);
     out.job_id = j.job_id;
     out.exclusive = j.shared == JOB_SHARED_NONE;
     out.count = 1;
