@@ -17,9 +17,15 @@ AC_DEFUN([STRATUS_SLURM], [
   AC_CACHE_CHECK([Slurm version], [stratus_cv_slurm_version], [
     AC_COMPUTE_INT([stratus_slurm_vnum], [SLURM_VERSION_NUMBER], [#include <slurm/slurm_version.h>],
       [AC_MSG_ERROR([cannot read SLURM_VERSION_NUMBER])])
-    stratus_cv_slurm_version=$(( stratus_slurm_vnum >> 16 )).$(( (stratus_slurm_vnum >> 8) & 255 )).$(( stratus_slurm_vnum & 255 ))])
+    stratus_cv_slurm_version=$(printf "%d.%02d.%d" $(( stratus_slurm_vnum >> 16 )) $(( (stratus_slurm_vnum >> 8) & 255 )) $(( stratus_slurm_vnum & 255 )))])
   CPPFLAGS="$stratus_save_CPPFLAGS"
   SLURM_VERSION="$stratus_cv_slurm_version"
+  # Supported: 22.05 to 26.05 (slurm/slurm_api.hpp decides what differs).
+  stratus_slurm_major=$(echo "$SLURM_VERSION" | cut -d. -f1)
+  stratus_slurm_minor=$(echo "$SLURM_VERSION" | cut -d. -f2 | sed "s/^0//")
+  stratus_slurm_release=$(( stratus_slurm_major * 100 + stratus_slurm_minor ))
+  AS_IF([test "$stratus_slurm_release" -lt 2205 || test "$stratus_slurm_release" -gt 2605],
+    [AC_MSG_ERROR([Slurm $SLURM_VERSION is not supported: Stratus builds for Slurm 22.05 to 26.05 (tested: 22.05, 24.11, 26.05)])])
 
   AC_ARG_WITH([slurm-plugindir],
     [AS_HELP_STRING([--with-slurm-plugindir=DIR], [where Slurm loads plugins from (default: the installed Slurm's plugin directory)])],

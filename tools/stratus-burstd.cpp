@@ -27,23 +27,15 @@
 #include <unordered_map>
 #include <vector>
 
-extern "C" {
-#include <slurm/slurm.h>
-#include <slurm/slurm_errno.h>
-// Exported by libslurm, not declared in its public headers: the name
-// squeue prints for a pending reason.
-char* slurm_job_reason_string(enum job_state_reason inx);
-}
-
 #include "aws/client.hpp"
 #include "aws/error.hpp"
 #include "aws/pcs.hpp"
 #include "burst/burstd_plan.hpp"
 #include "burst/burstd_status.hpp"
 #include "burst/reconcile.hpp"
-#include "burst_slurm.hpp"
+#include "slurm_burst.hpp"
 #include "burst_tool.hpp"
-#include "slurm_request.hpp"
+#include "slurm_cluster.hpp"
 #include "config.hpp"
 #include "config_store.hpp"
 #include "error.hpp"
@@ -161,146 +153,18 @@ public:
 };
 ShimLog g_burst_log;
 
-// ---- Slurm -> plain structs -----------------------------------------------------
-
-std::string slurm_err() { return slurm_strerror(slurm_get_errno()); }
-
-bd::Wait wait_of(const slurm_job_info_t& j, std::unordered_map<uint16_t, bd::Wait>& cache) {
-    if (j.priority == 0 && j.state_reason != WAIT_HELD_USER) return bd::Wait::held_admin;
-    auto it = cache.find(j.state_reason);
-    if (it != cache.end()) return it->second;
-    const char* name = slurm_job_reason_string(static_cast<enum job_state_reason>(j.state_reason));
-    bd::Wait w = bd::classify_reason(name ? name : "");
-    cache.emplace(j.state_reason, w);
-    return w;
-}
-
-// What slurmctld holds for a pending job, as the policy core's JobRequest
-// (the same fields job_submit/stratus reads from the submission). Stratus'
-// own options (--arch, --instance-type, ...) are not in slurmctld's job
-// record; the constraint and sizes are.
-void to_pending(const slurm_job_info_t& j, bd::PendingJob& out) {
-    stratus::fill_job_request(j, out.req);
-    out.job_id = j.job_id;
-    out.exclusive = j.shared == JOB_SHARED_NONE;
-    out.count = 1;
-    if (j.array_task_str && *j.array_task_str && j.array_task_id == NO_VAL) {
-        uint32_t n = bd::count_array_tasks(j.array_task_str);
-        if (n) out.count = n;
-    }
-}
-
-bd::NodeInfo to_node(const node_info_t& n, const stratus::Catalog& catalog) {
-    bd::NodeInfo out;
-    out.name = n.name;
-    const uint32_t s = n.node_state, base = s & NODE_STATE_BASE;
-    out.cloud = s & NODE_STATE_CLOUD;
-    if (s & (NODE_STATE_POWERING_DOWN | NODE_STATE_POWER_DOWN | NODE_STATE_POWER_DRAIN))
-        out.power = (s & NODE_STATE_POWERED_DOWN) ? bd::NodePower::powered_down : bd::NodePower::powering_down;
-    else if (s & NODE_STATE_POWERED_DOWN) out.power = bd::NodePower::powered_down;
-    else if (s & NODE_STATE_POWERING_UP) out.power = bd::NodePower::powering_up;
-    else out.power = bd::NodePower::up;
-    bool off = out.power != bd::NodePower::up;
-    if (base == NODE_STATE_DOWN || base == NODE_STATE_UNKNOWN || base == NODE_STATE_FUTURE ||
-        (s & (NODE_STATE_DRAIN | NODE_STATE_FAIL | NODE_STATE_MAINT | NODE_STATE_REBOOT_REQUESTED |
-              NODE_STATE_REBOOT_ISSUED | NODE_STATE_INVALID_REG)) ||
-        ((s & NODE_STATE_NO_RESPOND) && !off))
-        out.use = bd::NodeUse::unavailable;
-    else if (base == NODE_STATE_ALLOCATED || base == NODE_STATE_MIXED || (s & NODE_STATE_COMPLETING))
-        out.use = bd::NodeUse::busy;
-    else out.use = bd::NodeUse::idle;
-    out.last_busy = static_cast<int64_t>(n.last_busy);
-    if (n.features) out.type = stratus::instance_type_in_features(catalog, n.features);
-    return out;
-}
-
-// The names in a Slurm hostlist expression.
-std::vector<std::string> expand_hostlist(const char* expr) {
-    std::vector<std::string> out;
-    if (!expr || !*expr) return out;
-    hostlist_t hl = slurm_hostlist_create(expr);
-    if (!hl) return out;
-    while (char* h = slurm_hostlist_shift(hl)) {
-        out.emplace_back(h);
-        std::free(h);
-    }
-    slurm_hostlist_destroy(hl);
-    return out;
-}
-
 bool g_hidden_warned = false;
 
 // Jobs, nodes and partitions from slurmctld. Throws std::runtime_error.
 void read_slurm(const stratus::Config& cfg, bd::PlanInput& in) {
-    partition_info_msg_t* parts = nullptr;
-    if (slurm_load_partitions(0, &parts, SHOW_ALL) != SLURM_SUCCESS)
-        throw std::runtime_error("slurm_load_partitions: " + slurm_err());
-    std::unordered_map<std::string, std::vector<std::string>> node_parts;
-    for (uint32_t i = 0; i < parts->record_count; ++i) {
-        const partition_info_t& p = parts->partition_array[i];
-        if (!p.name) continue;
-        for (std::string& n : expand_hostlist(p.nodes)) node_parts[n].push_back(p.name);
-    }
-    slurm_free_partition_info_msg(parts);
-
-    node_info_msg_t* nodes = nullptr;
-    if (slurm_load_node(0, &nodes, SHOW_ALL) != SLURM_SUCCESS) throw std::runtime_error("slurm_load_node: " + slurm_err());
-    in.nodes.reserve(nodes->record_count);
-    for (uint32_t i = 0; i < nodes->record_count; ++i) {
-        const node_info_t& n = nodes->node_array[i];
-        if (!n.name) continue;
-        bd::NodeInfo ni = to_node(n, *cfg.catalog);
-        auto it = node_parts.find(ni.name);
-        if (it != node_parts.end()) ni.partitions = it->second;
-        in.nodes.push_back(std::move(ni));
-    }
-    slurm_free_node_info_msg(nodes);
-    // slurmctld hides powered-down CLOUD nodes unless slurm.conf says
-    // PrivateData=cloud: a partition's node that it did not list is one.
-    // Its type is the partition's when stratus.conf gives it one type.
-    std::unordered_map<std::string, bool> listed;
-    for (const bd::NodeInfo& n : in.nodes) listed.emplace(n.name, true);
-    std::vector<std::string> hidden;
-    for (const auto& np : node_parts)
-        if (!listed.count(np.first)) hidden.push_back(np.first);
-    // cloud-2 before cloud-10.
-    std::sort(hidden.begin(), hidden.end(), [](const std::string& a, const std::string& b) {
-        return a.size() != b.size() ? a.size() < b.size() : a < b;
-    });
-    if (!hidden.empty() && !g_hidden_warned) {
-        log_line("slurmctld hides " + std::to_string(hidden.size()) +
+    size_t hidden = stratus::slurm::read_cluster(cfg, in);
+    if (hidden && !g_hidden_warned) {
+        log_line("slurmctld hides " + std::to_string(hidden) +
                      " powered-down CLOUD nodes (slurm.conf has no PrivateData=cloud): burstd takes them for powered "
                      "down and available, and cannot see whether they are down or drained",
                  stratus::burst::LogLevel::warning);
         g_hidden_warned = true;
     }
-    for (const std::string& name : hidden) {
-        const std::vector<std::string>& part_names = node_parts[name];
-        bd::NodeInfo ni;
-        ni.name = name;
-        ni.partitions = part_names;
-        ni.cloud = true;
-        ni.power = bd::NodePower::powered_down;
-        ni.use = bd::NodeUse::idle;
-        for (const std::string& pn : part_names)
-            if (const stratus::PartitionConfig* pc = cfg.find_partition(pn); pc && pc->types.size() == 1) ni.type = pc->types[0].type;
-        in.nodes.push_back(std::move(ni));
-    }
-
-    job_info_msg_t* jobs = nullptr;
-    if (slurm_load_jobs(0, &jobs, SHOW_ALL) != SLURM_SUCCESS) throw std::runtime_error("slurm_load_jobs: " + slurm_err());
-    std::unordered_map<uint16_t, bd::Wait> reasons;
-    for (uint32_t i = 0; i < jobs->record_count; ++i) {
-        const slurm_job_info_t& j = jobs->job_array[i];
-        if ((j.job_state & JOB_STATE_BASE) != JOB_PENDING) continue;
-        // Requeued jobs still completing, and hetjob components, wait for other things.
-        if (j.job_state & (JOB_COMPLETING | JOB_REQUEUE | JOB_REVOKED)) continue;
-        bd::PendingJob pj;
-        to_pending(j, pj);
-        pj.reason = wait_of(j, reasons);
-        in.jobs.push_back(std::move(pj));
-    }
-    slurm_free_job_info_msg(jobs);
 }
 
 // ---- PCS -----------------------------------------------------------------------
@@ -410,18 +274,15 @@ Result run_pcs(const stratus::Config& cfg, Pcs& pcs, const bd::PartitionPlan& p)
 
 Result run_power(const bd::PartitionPlan& p) {
     Result r;
-    std::string names;
-    for (const std::string& n : p.nodes) names += (names.empty() ? "" : ",") + n;
-    update_node_msg_t msg;
-    slurm_init_update_node_msg(&msg);
-    msg.node_names = names.data();
-    msg.node_state = p.action == bd::Action::power_up ? NODE_STATE_POWER_UP : NODE_STATE_POWER_DOWN;
-    if (p.action == bd::Action::power_down) msg.reason = const_cast<char*>("stratus-burstd: prewarmed, no job took it");
-    if (slurm_update_node(&msg) != SLURM_SUCCESS) {
+    bool up = p.action == bd::Action::power_up;
+    std::string err = stratus::slurm::power_nodes(p.nodes, up, up ? "" : "stratus-burstd: prewarmed, no job took it");
+    if (!err.empty()) {
         r.outcome = bd::Outcome::failed;
-        r.text = "slurm_update_node " + names + ": " + slurm_err();
+        r.text = err;
     } else {
-        r.text = std::string(p.action == bd::Action::power_up ? "powering up " : "powering down ") + names;
+        std::string names;
+        for (const std::string& n : p.nodes) names += (names.empty() ? "" : ",") + n;
+        r.text = std::string(up ? "powering up " : "powering down ") + names;
     }
     return r;
 }
@@ -561,7 +422,7 @@ struct Daemon {
     Options opt;
     std::string slurm_conf;
     std::unique_ptr<stratus::ConfigStore> store;
-    std::unique_ptr<stratus::tools::LibslurmApi> slurm;  // slurm_init() for the process's life
+    std::unique_ptr<stratus::slurm::LibslurmApi> slurm;  // slurm_init() for the process's life
     Pcs pcs;
     std::unique_ptr<stratus::burst::Ec2ClientApi> ec2;  // reconcile's; made when first needed
     std::string ec2_key;
@@ -743,7 +604,7 @@ int run(int argc, char** argv) {
     Daemon d;
     d.opt = opt;
     d.slurm_conf = slurm_conf;
-    d.slurm = std::make_unique<stratus::tools::LibslurmApi>();  // slurm_init(NULL)
+    d.slurm = std::make_unique<stratus::slurm::LibslurmApi>();  // slurm_init(NULL)
     // Reloads are worth a line in a daemon's log; a --once run only reports errors.
     const bool once = opt.once;
     d.store = std::make_unique<stratus::ConfigStore>(opt.conf, slurm_conf, [once](stratus::ConfigStore::Level level, const std::string& m) {

@@ -14,6 +14,7 @@
 #include "aws/error.hpp"
 #include "config.hpp"
 #include "error.hpp"
+#include "file.hpp"
 #include "firewall.hpp"
 
 namespace {
@@ -269,7 +270,7 @@ int cmd_refresh(const stratus::Config& cfg, const std::vector<std::string>& rest
             "Specs: EC2 DescribeInstanceTypes. On-demand: AWS Price List (Linux, shared tenancy).",
             "Spot: EC2 DescribeSpotPriceHistory (Linux/UNIX, latest price, lowest across zones).",
             "Use it with InstanceCatalog= in stratus.conf(5); empty cells mean unknown."};
-        aws::write_file_atomically(r.output, aws::catalog_csv(result.rows, comment));
+        stratus::write_file_atomically(r.output, aws::catalog_csv(result.rows, comment));
         std::printf("%s: %zu instance types in %s, %zu with an on-demand price, %zu with a spot price\n",
                     r.output.c_str(), result.rows.size(), config.region.c_str(), od, spot);
         return 0;

@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "accounting.hpp"
+#include "slurm_accounting.hpp"
+#include "job_pricing.hpp"
 #include "config.hpp"
 #include "cost.hpp"
 #include "cost_record.hpp"

@@ -17,13 +17,15 @@
 #include <thread>
 #include <vector>
 
-#include "accounting.hpp"
+#include "slurm_accounting.hpp"
 #include "config.hpp"
 #include "cost.hpp"
 #include "cost_record.hpp"
 #include "cost_report.hpp"
 #include "error.hpp"
 #include "firewall.hpp"
+#include "hostlist.hpp"
+#include "job_pricing.hpp"
 #include "text.hpp"
 
 namespace {
@@ -186,7 +188,7 @@ bool record(const Options& o, const stratus::Config& cfg, const std::string& slu
     if (o.epilog) {
         if (const char* nl = std::getenv("SLURM_JOB_NODELIST"); nl && *nl) {
             job->nodelist = nl;
-            job->nodes = acct::expand_hostlist(job->nodelist);
+            job->nodes = stratus::hostlist_names(job->nodelist);
         }
     }
     std::map<std::string, std::string> features = acct::node_features();

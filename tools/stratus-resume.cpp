@@ -13,7 +13,7 @@
 #include "aws/error.hpp"
 #include "burst/resume.hpp"
 #include "burst/util.hpp"
-#include "burst_slurm.hpp"
+#include "slurm_burst.hpp"
 #include "burst_tool.hpp"
 #include "config.hpp"
 #include "error.hpp"
@@ -116,7 +116,7 @@ int run(int argc, char** argv) {
         burst::FileLog log(BurstConfig().log_file, "stratus-resume", true);
         log.error(std::string("stratus.conf: ") + e.what());
         if (!hostlist.empty()) {
-            tools::LibslurmApi slurm(tools::LibslurmApi::Init::at_first_call);
+            slurm::LibslurmApi slurm(slurm::LibslurmApi::Init::at_first_call);
             std::vector<std::string> nodes;
             try {
                 nodes = hostlist_expand(hostlist);
@@ -130,7 +130,7 @@ int run(int argc, char** argv) {
     if (want_status) return status(cfg);
 
     burst::FileLog log(cfg.burst.log_file, "stratus-resume", isatty(2) != 0);
-    tools::LibslurmApi slurm(tools::LibslurmApi::Init::at_first_call);
+    slurm::LibslurmApi slurm(slurm::LibslurmApi::Init::at_first_call);
     burst::StateStore store(cfg.burst.state_dir);
     std::unique_ptr<burst::Ec2ClientApi> ec2;
     std::optional<aws::ClientConfig> client_config;

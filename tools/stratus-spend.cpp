@@ -5,10 +5,6 @@
 // (tools/accounting.hpp: fetch_spend); this program only wires them.
 // See stratus-spend(8).
 
-#include <pwd.h>
-#include <slurm/slurm.h>
-#include <slurm/slurmdb.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -21,7 +17,7 @@
 #include <system_error>
 #include <vector>
 
-#include "accounting.hpp"
+#include "slurm_accounting.hpp"
 #include "budget_check.hpp"
 #include "config.hpp"
 #include "error.hpp"
@@ -66,49 +62,6 @@ int fail(const std::string& msg) {
 
 void report(const char* where, const char* what) noexcept {
     std::fprintf(stderr, "stratus-spend: %s: internal error: %s\n", where, what);
-}
-
-// Each user's default account (uid -> account), from slurmdbd, for jobs
-// submitted without --account. Users unknown to this host are skipped.
-std::map<uint32_t, std::string> default_accounts(std::string cluster) {
-    std::map<uint32_t, std::string> out;
-    errno = 0;
-    void* conn = slurmdb_connection_get(nullptr);
-    if (!conn) throw stratus::accounting::AccountingError("cannot connect to slurmdbd to read default accounts");
-    // slurmdbd fills default_acct only along with the associations (22.05),
-    // which are per cluster.
-    slurmdb_assoc_cond_t assoc;
-    std::memset(&assoc, 0, sizeof assoc);
-    List clusters = nullptr;
-    if (!cluster.empty()) {
-        clusters = slurm_list_create(nullptr);
-        slurm_list_append(clusters, &cluster[0]);
-        assoc.cluster_list = clusters;
-    }
-    slurmdb_user_cond_t cond;
-    std::memset(&cond, 0, sizeof cond);
-    cond.assoc_cond = &assoc;
-    cond.with_assocs = 1;
-    List users = slurmdb_users_get(conn, &cond);
-    if (clusters) slurm_list_destroy(clusters);
-    if (users) {
-        ListIterator it = slurm_list_iterator_create(users);
-        while (auto* u = static_cast<slurmdb_user_rec_t*>(slurm_list_next(it))) {
-            if (!u->name || !u->default_acct || !*u->default_acct) continue;
-            // The uid as this host knows the user (slurmctld's view), else slurmdbd's.
-            uint32_t uid = u->uid;
-            struct passwd pw {};
-            struct passwd* found = nullptr;
-            char buf[4096];
-            if (getpwnam_r(u->name, &pw, buf, sizeof buf, &found) == 0 && found) uid = found->pw_uid;
-            if (uid == NO_VAL) continue;
-            out[uid] = u->default_acct;
-        }
-        slurm_list_iterator_destroy(it);
-        slurm_list_destroy(users);
-    }
-    slurmdb_connection_close(&conn);
-    return out;
 }
 
 struct Args {
@@ -184,16 +137,30 @@ int run(int argc, char** argv) {
         std::map<uint32_t, std::string> defaults;
         if (a.default_accounts) {
             try {
-                defaults = default_accounts(cluster);
+                defaults = stratus::accounting::default_accounts(cluster);
             } catch (const std::exception& e) {
                 std::fprintf(stderr, "stratus-spend: %s (jobs without --account are then checked against no account budget)\n",
                              e.what());
             }
         }
+        // The commitments first: a job that ends meanwhile is then in the
+        // spend below as well, counted twice for one snapshot rather than not at all.
+        std::optional<stratus::SpendTotals> committed;
+        std::time_t read_at = std::time(nullptr);
+        try {
+            committed = stratus::committed_spend(stratus::accounting::live_job_costs(), read_at);
+        } catch (const stratus::accounting::AccountingError& e) {
+            std::fprintf(stderr, "stratus-spend: %s (the snapshot has no commitments: budgets count ended jobs only)\n",
+                         e.what());
+        }
         stratus::SpendSnapshot s = stratus::build_spend_snapshot(
             cfg, now,
             [&](std::time_t start, std::time_t end) { return stratus::accounting::fetch_spend(cluster, start, end, &cfg); },
             std::move(defaults));
+        if (committed) {
+            s.jobs_read_at = read_at;
+            s.committed = std::move(*committed);
+        }
         stratus::write_spend_snapshot(path, s);
         size_t accounts = 0, centers = 0;
         for (const stratus::SpendPeriod& p : s.periods) {

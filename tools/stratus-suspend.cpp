@@ -13,7 +13,7 @@
 #include "aws/error.hpp"
 #include "burst/reconcile.hpp"
 #include "burst/suspend.hpp"
-#include "burst_slurm.hpp"
+#include "slurm_burst.hpp"
 #include "burst_tool.hpp"
 #include "config.hpp"
 #include "error.hpp"
@@ -94,7 +94,7 @@ int run(int argc, char** argv) {
         log.error(std::string("no EC2 client: ") + e.what() + (hostlist.empty() ? "" : "; instances of " + hostlist + " left running"));
         return 1;
     }
-    tools::LibslurmApi slurm(tools::LibslurmApi::Init::at_first_call);
+    slurm::LibslurmApi slurm(slurm::LibslurmApi::Init::at_first_call);
     burst::StateStore store(cfg.burst.state_dir);
     burst::BurstContext ctx(cfg, *ec2, slurm, store, log);
     ctx.slurm_conf = slurm_conf;

@@ -4,11 +4,6 @@
 // held, so it only reads the in-memory Config snapshot: no I/O, no waits.
 // Config changes are picked up by the ConfigStore's watcher thread.
 
-extern "C" {
-#include <slurm/slurm.h>
-#include <slurm/slurm_errno.h>
-}
-
 #include <ctime>
 #include <memory>
 #include <string>
@@ -16,9 +11,11 @@ extern "C" {
 #include "budget_check.hpp"
 #include "config_store.hpp"
 #include "firewall.hpp"
+#include "job_update.hpp"
 #include "policy.hpp"
+#include "slurm_api.hpp"
 #include "slurm_exports.h"
-#include "slurm_request.hpp"
+#include "slurm_job.hpp"
 
 #define STRATUS_EXPORT __attribute__((visibility("default")))
 
@@ -29,7 +26,11 @@ STRATUS_EXPORT extern const uint32_t plugin_version = SLURM_VERSION_NUMBER;
 STRATUS_EXPORT int init(void);
 STRATUS_EXPORT int fini(void);
 STRATUS_EXPORT int job_submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg);
+#if STRATUS_SLURM_JOB_MODIFY_ERR_MSG
+STRATUS_EXPORT int job_modify(job_desc_msg_t* job_desc, void* job_ptr, uint32_t submit_uid, char** err_msg);
+#else
 STRATUS_EXPORT int job_modify(job_desc_msg_t* job_desc, void* job_ptr, uint32_t submit_uid);
+#endif
 }
 
 namespace {
@@ -63,14 +64,17 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
 
     stratus::JobRequest req;
     if (auto bad = stratus::job_request_from_slurm(*job_desc, req)) {
-        slurm_info("%s: refused job from uid %u: %s", plugin_type, submit_uid, bad->c_str());
-        tell_user(err_msg, *bad);
-        return stratus::slurm_error_code(stratus::Refusal::bad_option);
+        slurm_info("%s: refused job from uid %u: %s", plugin_type, submit_uid, bad->message.c_str());
+        tell_user(err_msg, bad->message);
+        return stratus::slurm_error_code(bad->refusal);
     }
-    stratus::Decision d = stratus::decide(*cfg, req);
-    // Budgets: against the spend snapshot the watcher keeps in memory.
+    // Budgets: against the spend snapshot the watcher keeps in memory, and
+    // what was accepted since it read slurmctld's jobs (the ledger).
     std::shared_ptr<const stratus::SpendState> spend = store->spend();
-    stratus::BudgetOutcome b = stratus::apply_budgets(*cfg, req, spend.get(), std::time(nullptr), submit_uid, d);
+    req.account = stratus::charged_account(req, spend.get(), submit_uid);
+    stratus::Decision d = stratus::decide(*cfg, req);
+    stratus::BudgetOutcome b =
+        stratus::apply_budgets(*cfg, req, spend.get(), &store->ledger(), std::time(nullptr), submit_uid, d);
     for (const std::string& note : b.unchecked) slurm_verbose("%s: %s", plugin_type, note.c_str());
     switch (d.verdict) {
     case stratus::Verdict::not_managed:
@@ -88,23 +92,35 @@ int submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg) {
     return SLURM_SUCCESS;
 }
 
-// Updates carry only the changed fields and 22.05 gives job_modify no way to
-// tell the user why, so only a partition change is judged, against the
-// resources named in the same update.
-int modify(job_desc_msg_t* job_desc, uint32_t submit_uid) {
-    if (!job_desc || !job_desc->partition) return SLURM_SUCCESS;
+// An update, judged with the job's own record: its AdminComment (the
+// estimate and request job_submit stored) and account from slurmctld's job
+// record, the changed fields from the update. Slurm 23.02+ tells the user
+// why an update is refused (err_msg); 22.05 only logs it.
+int modify(job_desc_msg_t* job_desc, void* job_ptr, uint32_t submit_uid, char** err_msg) {
+    if (!job_desc) return SLURM_SUCCESS;
     std::shared_ptr<const stratus::Config> cfg = store ? store->current() : nullptr;
     if (!cfg) return SLURM_SUCCESS;
-    stratus::JobRequest req;
-    if (auto bad = stratus::job_request_from_slurm(*job_desc, req)) {
-        slurm_info("%s: refused update of job %u from uid %u: %s", plugin_type, job_desc->job_id, submit_uid, bad->c_str());
-        return stratus::slurm_error_code(stratus::Refusal::bad_option);
+    uint32_t job_id = stratus::slurm::job_id_of(*job_desc);
+    auto refused = [&](const std::string& text, stratus::Refusal why) {
+        slurm_info("%s: refused update of job %u from uid %u: %s", plugin_type, job_id, submit_uid, text.c_str());
+        tell_user(err_msg, text);
+        return stratus::slurm_error_code(why);
+    };
+    stratus::JobRequest update;
+    if (auto bad = stratus::job_request_from_slurm(*job_desc, update)) return refused(bad->message, bad->refusal);
+    std::optional<stratus::JobRecordText> job = stratus::job_record_text(job_ptr);
+    std::shared_ptr<const stratus::SpendState> spend = store->spend();
+    stratus::UpdateDecision u =
+        stratus::judge_update(*cfg, job ? job->admin_comment : "", job ? job->account : "", update,
+                              stratus::is_slurm_admin(submit_uid), spend.get(), &store->ledger(), std::time(nullptr));
+    for (const std::string& note : u.budget.unchecked) slurm_verbose("%s: %s", plugin_type, note.c_str());
+    if (u.verdict == stratus::Verdict::refuse) return refused(u.message, u.refusal);
+    if (!u.admin_comment.empty()) {
+        if (stratus::set_job_record_admin_comment(job_ptr, u.admin_comment))
+            slurm_info("%s: job %u updated by uid %u: %s", plugin_type, job_id, submit_uid, u.message.c_str());
+        tell_user(err_msg, u.message);
     }
-    stratus::Decision d = stratus::decide(*cfg, req);
-    if (d.verdict != stratus::Verdict::refuse) return SLURM_SUCCESS;
-    slurm_info("%s: refused update of job %u from uid %u: %s", plugin_type, job_desc->job_id, submit_uid,
-               d.message.c_str());
-    return stratus::slurm_error_code(d.refusal);
+    return SLURM_SUCCESS;
 }
 
 }  // namespace
@@ -134,6 +150,14 @@ extern "C" int job_submit(job_desc_msg_t* job_desc, uint32_t submit_uid, char** 
                             [&] { return submit(job_desc, submit_uid, err_msg); });
 }
 
-extern "C" int job_modify(job_desc_msg_t* job_desc, void* /*job_ptr*/, uint32_t submit_uid) {
-    return stratus::guarded("job_modify", SLURM_SUCCESS, log_exception, [&] { return modify(job_desc, submit_uid); });
+#if STRATUS_SLURM_JOB_MODIFY_ERR_MSG
+extern "C" int job_modify(job_desc_msg_t* job_desc, void* job_ptr, uint32_t submit_uid, char** err_msg) {
+    return stratus::guarded("job_modify", SLURM_SUCCESS, log_exception,
+                            [&] { return modify(job_desc, job_ptr, submit_uid, err_msg); });
 }
+#else
+extern "C" int job_modify(job_desc_msg_t* job_desc, void* job_ptr, uint32_t submit_uid) {
+    return stratus::guarded("job_modify", SLURM_SUCCESS, log_exception,
+                            [&] { return modify(job_desc, job_ptr, submit_uid, nullptr); });
+}
+#endif

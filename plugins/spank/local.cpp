@@ -18,10 +18,10 @@
 #include "budget_check.hpp"
 #include "error.hpp"
 #include "executable.hpp"
-#include "host_options.hpp"
+#include "slurm_host_options.hpp"
 #include "policy.hpp"
 #include "slurm_exports.h"
-#include "slurm_request.hpp"
+#include "slurm_job.hpp"
 #include "spank_stratus.hpp"
 #include "text.hpp"
 
@@ -102,7 +102,7 @@ void check_budgets(const Config& cfg, const JobRequest& req, Decision& d) {
         slurm_debug("stratus: %s: budgets not checked by the client", spend.problem.c_str());
         return;
     }
-    BudgetOutcome b = apply_budgets(cfg, req, &spend, std::time(nullptr), static_cast<uint32_t>(::getuid()), d);
+    BudgetOutcome b = apply_budgets(cfg, req, &spend, nullptr, std::time(nullptr), static_cast<uint32_t>(::getuid()), d);
     for (const std::string& note : b.unchecked) slurm_debug("stratus: %s", note.c_str());
 }
 
@@ -116,11 +116,17 @@ int local_post_opt(spank_t sp) {
     std::vector<ResolvedOption> resolved;
     std::optional<HostOptions> host = HostOptions::bind();
     bool step = is_step(ctx);
-    if (host && !step)
-        if (auto bad = job_request_from_slurm(*host->job_desc(), req)) {  // (no STRATUS_* in it yet)
-            slurm_error("%s", bad->c_str());
+    if (host && !step) {
+        HostOptions::JobDesc desc = host->job_desc();
+        if (!desc) {
+            slurm_error("stratus: Slurm cannot make a job of these options (its error above says why)");
             return -1;
         }
+        if (auto bad = job_request_from_slurm(*desc, req)) {  // (no STRATUS_* in it yet)
+            slurm_error("%s", bad->message.c_str());
+            return -1;
+        }
+    }
     if (auto bad = resolve_options(req, process_env, &resolved)) {
         slurm_error("%s", bad->c_str());
         return -1;

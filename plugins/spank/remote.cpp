@@ -34,6 +34,7 @@ std::optional<std::string> job_env(spank_t sp, const char* name) {
 struct NodeFacts {
     std::string node;
     std::shared_ptr<const Config> cfg;  // may be null: no stratus.conf on the node
+    std::shared_ptr<const Catalog> catalog;  // owns *type: cfg's catalog, or the built-in one without cfg
     const InstanceType* type = nullptr;
     Arch arch = host_arch();
     Capacity capacity = Capacity::on_demand;
@@ -76,9 +77,10 @@ int remote_user_init(spank_t sp) {
     } catch (const ConfigError& e) {
         slurm_debug("stratus: %s", e.what());
     }
-    std::shared_ptr<const Catalog> catalog = f->cfg ? f->cfg->catalog : std::make_shared<const Catalog>(Catalog::builtin());
-    if (auto features = node_features(slurm_conf_path(), f->node)) f->type = instance_type_in_features(*catalog, *features);
-    if (!f->type) f->type = type_from_imds(*catalog);
+    f->catalog = f->cfg ? f->cfg->catalog : std::make_shared<const Catalog>(Catalog::builtin());
+    if (auto features = node_features(slurm_conf_path(), f->node))
+        f->type = instance_type_in_features(*f->catalog, *features);
+    if (!f->type) f->type = type_from_imds(*f->catalog);
     const PartitionConfig* part = nullptr;
     if (f->cfg)
         if (auto p = job_env(sp, "SLURM_JOB_PARTITION")) part = f->cfg->find_partition(*p);

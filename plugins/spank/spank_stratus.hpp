@@ -4,9 +4,7 @@
 // remote.cpp (slurmstepd).
 #pragma once
 
-extern "C" {
-#include <slurm/spank.h>
-}
+#include "slurm_api.hpp"
 
 #include <functional>
 #include <optional>

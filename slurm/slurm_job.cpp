@@ -1,14 +1,12 @@
-#include "slurm_request.hpp"
-
-extern "C" {
-#include <slurm/slurm_errno.h>
-}
+#include "slurm_job.hpp"
 
 namespace stratus {
 
-std::optional<std::string> job_request_from_slurm(const job_desc_msg_t& d, JobRequest& req) {
-    fill_job_request(d, req);
-    return apply_option_env(req, d.spank_job_env, d.spank_job_env_size);
+std::optional<BadRequest> job_request_from_slurm(const job_desc_msg_t& d, JobRequest& req) {
+    std::optional<std::string> gpus = fill_job_request(d, req);
+    if (auto bad = apply_option_env(req, d.spank_job_env, d.spank_job_env_size)) return BadRequest{Refusal::bad_option, *bad};
+    if (gpus) return BadRequest{Refusal::gpu, *gpus};
+    return std::nullopt;
 }
 
 int slurm_error_code(Refusal why) noexcept {

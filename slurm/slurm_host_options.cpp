@@ -1,4 +1,4 @@
-#include "host_options.hpp"
+#include "slurm_host_options.hpp"
 
 #include <dlfcn.h>
 #include <getopt.h>
@@ -6,7 +6,6 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <new>
 
 #include "slurm_exports.h"
 
@@ -86,10 +85,23 @@ std::optional<HostOptions> HostOptions::bind() noexcept {
     return HostOptions(opt, fns);
 }
 
+// slurm_opt_create_job_desc() copies every string of the command's options
+// into the job description but one: submit_line is the command's own
+// (opt.submit_line, in 22.05 to 26.05), which it sends to slurmctld after
+// this plugin returns. Freeing it here made sbatch, salloc and srun send
+// freed memory.
+void HostOptions::DescDeleter::operator()(job_desc_msg_t* d) const noexcept {
+    if (!d) return;
+    d->submit_line = nullptr;
+    free_(d);
+}
+
+// libslurm's allocations abort when memory runs out: NULL is its refusal
+// of the options, never a lack of memory. With the defaults the command
+// itself fills in when it submits (set_defaults), so that the job judged
+// here is the one slurmctld's job_submit/stratus will see.
 HostOptions::JobDesc HostOptions::job_desc() const {
-    job_desc_msg_t* d = fns_.create(opt_, false);
-    if (!d) throw std::bad_alloc();
-    return JobDesc(d, fns_.free);
+    return JobDesc(fns_.create(opt_, true), DescDeleter(fns_.free));
 }
 
 bool HostOptions::set(const char* name, const char* value) const noexcept {

@@ -1,26 +1,29 @@
-// The Slurm side of the cost tools: libslurm's slurmdb and job/node APIs.
+// The Slurm side of the cost tools and the spend snapshot: libslurm's
+// slurmdb and job/node APIs.
 // Slurm's structures are allocated by Slurm's allocator (xmalloc); this
 // file never frees Slurm memory with free() nor hands Slurm memory it
 // allocated itself, except where noted.
 
-#include "accounting.hpp"
+#include "slurm_accounting.hpp"
 
 #include <pwd.h>
-#include <slurm/slurm.h>
-#include <slurm/slurm_errno.h>
-#include <slurm/slurmdb.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 
-#include "burst/state.hpp"
 #include "config.hpp"
 #include "cost_report.hpp"
-#include "node_instance.hpp"
+#include "hostlist.hpp"
+#include "request.hpp"
+#include "slurm_api.hpp"
+
+extern "C" {
+#include <slurm/slurmdb.h>
+}
 
 // Exported by libslurm but absent from its public headers (slurmdb_defs.h,
 // xstring.h): a job record with every field "unset" (NO_VAL where Slurm
@@ -64,10 +67,12 @@ std::string job_label(uint32_t job_id, uint32_t array_job_id, uint32_t array_tas
 // A Slurm List with no destructor: it owns neither the items nor their memory.
 struct ListDeleter {
     void operator()(void* l) const noexcept {
-        if (l) slurm_list_destroy(static_cast<List>(l));
+        if (l) slurm_list_destroy(static_cast<slurm::list_ptr>(l));
     }
 };
-using ListPtr = std::unique_ptr<std::remove_pointer_t<List>, ListDeleter>;
+using ListPtr = std::unique_ptr<std::remove_pointer_t<slurm::list_ptr>, ListDeleter>;
+
+
 
 struct DbConn {
     void* conn = nullptr;
@@ -121,11 +126,11 @@ struct JobCond {
     }
     // Slurm may hang lists of its own on the condition; free those.
     ~JobCond() {
-        List* all[] = {&cond.acct_list,  &cond.associd_list, &cond.cluster_list, &cond.constraint_list,
+        slurm::list_ptr* all[] = {&cond.acct_list,  &cond.associd_list, &cond.cluster_list, &cond.constraint_list,
                        &cond.format_list, &cond.groupid_list, &cond.jobname_list, &cond.partition_list,
                        &cond.qos_list,   &cond.reason_list,  &cond.resv_list,    &cond.resvid_list,
                        &cond.state_list, &cond.step_list,    &cond.userid_list,  &cond.wckey_list};
-        for (List* l : all) {
+        for (slurm::list_ptr* l : all) {
             if (*l && *l != clusters.get() && *l != steps.get() && *l != states.get()) slurm_list_destroy(*l);
             *l = nullptr;
         }
@@ -159,7 +164,7 @@ AccountingJob from_record(const slurmdb_job_rec_t* r) {
     j.partition = str(r->partition);
     std::string nodes = str(r->nodes);
     if (nodes != "None assigned" && nodes != "(null)") j.nodelist = nodes;
-    if (!j.nodelist.empty()) j.nodes = expand_hostlist(j.nodelist);
+    if (!j.nodelist.empty()) j.nodes = hostlist_names(j.nodelist);
     j.submit = r->submit;
     j.start = r->start;
     j.end = r->end;
@@ -176,10 +181,10 @@ std::vector<AccountingJob> fetch_jobs(const JobQuery& q) {
     JobCond jc(q.cluster, q.job_ids);
     if (q.since || q.until) jc.ended_between(q.since, q.until);
     errno = 0;
-    List jobs = slurmdb_jobs_get(db.conn, &jc.cond);
+    slurm::list_ptr jobs = slurmdb_jobs_get(db.conn, &jc.cond);
     if (!jobs) throw AccountingError("slurmdbd returned no job list: " + slurm_error_text(errno ? errno : SLURM_ERROR));
     std::vector<AccountingJob> out;
-    ListIterator it = slurm_list_iterator_create(jobs);
+    slurm::list_iterator it = slurm_list_iterator_create(jobs);
     while (auto* r = static_cast<slurmdb_job_rec_t*>(slurm_list_next(it))) out.push_back(from_record(r));
     slurm_list_iterator_destroy(it);
     slurm_list_destroy(jobs);
@@ -192,7 +197,7 @@ void set_admin_comment(const std::string& cluster, uint32_t job_id, const std::s
     slurmdb_job_rec_t* rec = slurmdb_create_job_rec();
     rec->admin_comment = slurm_xstrdup(text.c_str());
     errno = 0;
-    List changed = slurmdb_job_modify(db.conn, &jc.cond, rec);
+    slurm::list_ptr changed = slurmdb_job_modify(db.conn, &jc.cond, rec);
     int err = errno;
     slurmdb_destroy_job_rec(rec);
     size_t count = changed ? static_cast<size_t>(slurm_list_count(changed)) : 0;
@@ -227,7 +232,7 @@ SpendTotals fetch_spend(const std::string& cluster, std::time_t start, std::time
 
 std::optional<LiveJob> load_live_job(uint32_t job_id) {
     job_info_msg_t* msg = nullptr;
-    if (slurm_load_job(&msg, job_id, SHOW_DETAIL) != SLURM_SUCCESS || !msg) return std::nullopt;
+    if (slurm::load_job(&msg, job_id, SHOW_DETAIL) != SLURM_SUCCESS || !msg) return std::nullopt;
     std::optional<LiveJob> out;
     for (uint32_t i = 0; i < msg->record_count; ++i) {
         const slurm_job_info_t& j = msg->job_array[i];
@@ -239,7 +244,7 @@ std::optional<LiveJob> load_live_job(uint32_t job_id) {
         l.job.account = str(j.account);
         l.job.partition = str(j.partition);
         l.job.nodelist = str(j.nodes);
-        if (!l.job.nodelist.empty()) l.job.nodes = expand_hostlist(l.job.nodelist);
+        if (!l.job.nodelist.empty()) l.job.nodes = hostlist_names(l.job.nodelist);
         l.job.submit = j.submit_time;
         l.job.start = j.start_time;
         uint32_t base = j.job_state & JOB_STATE_BASE;
@@ -251,6 +256,30 @@ std::optional<LiveJob> load_live_job(uint32_t job_id) {
         l.state = str(slurm_job_state_string(j.job_state));
         out = std::move(l);
         break;
+    }
+    slurm_free_job_info_msg(msg);
+    return out;
+}
+
+std::vector<LiveJobCost> live_job_costs() {
+    job_info_msg_t* msg = nullptr;
+    if (slurm_load_jobs(0, &msg, SHOW_ALL) != SLURM_SUCCESS || !msg)
+        throw AccountingError("cannot read slurmctld's jobs: " + slurm_error_text(slurm::last_error()));
+    std::vector<LiveJobCost> out;
+    for (uint32_t i = 0; i < msg->record_count; ++i) {
+        const slurm_job_info_t& j = msg->job_array[i];
+        uint32_t base = j.job_state & JOB_STATE_BASE;
+        if (base != JOB_PENDING && base != JOB_RUNNING && base != JOB_SUSPENDED) continue;
+        if (!j.admin_comment || !*j.admin_comment) continue;
+        LiveJobCost c;
+        c.account = str(j.account);
+        c.admin_comment = j.admin_comment;
+        c.running = base != JOB_PENDING;
+        c.start = j.start_time;
+        if (j.time_limit != NO_VAL && j.time_limit != INFINITE) c.time_limit_min = j.time_limit;
+        if (j.array_task_str && *j.array_task_str && j.array_task_id == NO_VAL)
+            c.tasks = count_array_tasks(j.array_task_str).value_or(1);
+        out.push_back(std::move(c));
     }
     slurm_free_job_info_msg(msg);
     return out;
@@ -269,52 +298,45 @@ std::map<std::string, std::string> node_features() {
     return out;
 }
 
-std::map<std::string, std::string> launched_types(const Config& cfg, const AccountingJob& job) {
-    std::map<std::string, std::string> out;
-    try {
-        // Only read: StateStore would create StateDir on a cluster without burst tools.
-        struct stat st {};
-        if (cfg.burst.state_dir.empty() || ::stat((cfg.burst.state_dir + "/state.json").c_str(), &st) != 0) return out;
-        burst::BurstState state = burst::StateStore(cfg.burst.state_dir).load();
-        for (const std::string& node : job.nodes) {
-            auto it = state.nodes.find(node);
-            if (it == state.nodes.end()) continue;
-            const burst::NodeRecord& r = it->second;
-            if (!r.has_instance() || r.instance_type.empty()) continue;
-            if (r.launch_time > 0 && job.start > 0 && r.launch_time > job.start) continue;  // a later instance
-            out[node] = r.instance_type;
+std::map<uint32_t, std::string> default_accounts(const std::string& cluster_name) {
+    std::string cluster = cluster_name;
+    std::map<uint32_t, std::string> out;
+    errno = 0;
+    void* conn = slurmdb_connection_get(nullptr);
+    if (!conn) throw AccountingError("cannot connect to slurmdbd to read default accounts");
+    // slurmdbd fills default_acct only along with the associations (22.05),
+    // which are per cluster.
+    slurmdb_assoc_cond_t assoc;
+    std::memset(&assoc, 0, sizeof assoc);
+    slurm::list_ptr clusters = nullptr;
+    if (!cluster.empty()) {
+        clusters = slurm_list_create(nullptr);
+        slurm_list_append(clusters, &cluster[0]);
+        assoc.cluster_list = clusters;
+    }
+    slurmdb_user_cond_t cond;
+    std::memset(&cond, 0, sizeof cond);
+    cond.assoc_cond = &assoc;
+    cond.with_assocs = 1;
+    slurm::list_ptr users = slurmdb_users_get(conn, &cond);
+    if (clusters) slurm_list_destroy(clusters);
+    if (users) {
+        slurm::list_iterator it = slurm_list_iterator_create(users);
+        while (auto* u = static_cast<slurmdb_user_rec_t*>(slurm_list_next(it))) {
+            if (!u->name || !u->default_acct || !*u->default_acct) continue;
+            // The uid as this host knows the user (slurmctld's view), else slurmdbd's.
+            uint32_t uid = u->uid;
+            struct passwd pw {};
+            struct passwd* found = nullptr;
+            char buf[4096];
+            if (getpwnam_r(u->name, &pw, buf, sizeof buf, &found) == 0 && found) uid = found->pw_uid;
+            if (uid == NO_VAL) continue;
+            out[uid] = u->default_acct;
         }
-    } catch (const std::exception&) {
-        // No readable record: the node's features say the type.
-        out.clear();
+        slurm_list_iterator_destroy(it);
+        slurm_list_destroy(users);
     }
-    return out;
-}
-
-JobCost price_job(const Config& cfg, const AccountingJob& job, const std::map<std::string, std::string>& launched,
-                  const std::map<std::string, std::string>& features, const std::string& slurm_conf, int64_t elapsed_s) {
-    std::vector<const InstanceType*> types;
-    types.reserve(job.nodes.size());
-    for (const std::string& node : job.nodes) {
-        std::optional<std::string> l, f;
-        if (auto it = launched.find(node); it != launched.end()) l = it->second;
-        if (auto it = features.find(node); it != features.end()) f = it->second;
-        else f = stratus::node_features(slurm_conf, node);
-        types.push_back(resolve_node_type(cfg, job.partition, l, f));
-    }
-    AdminComment ac = parse_admin_comment(job.admin_comment);
-    return compute_job_cost(cfg, job.nodes, types, job_capacity(cfg, job.partition, ac), elapsed_s);
-}
-
-std::vector<std::string> expand_hostlist(const std::string& hostlist) {
-    std::vector<std::string> out;
-    hostlist_t hl = slurm_hostlist_create(hostlist.c_str());
-    if (!hl) return out;
-    while (char* h = slurm_hostlist_shift(hl)) {
-        out.emplace_back(h);
-        std::free(h);  // hostlist_shift's result is malloc'd
-    }
-    slurm_hostlist_destroy(hl);
+    slurmdb_connection_close(&conn);
     return out;
 }
 

@@ -7,9 +7,7 @@
 // slurmctld's job_submit/stratus will.
 #pragma once
 
-extern "C" {
-#include <slurm/slurm.h>
-}
+#include "slurm_api.hpp"
 
 #include <memory>
 #include <optional>
@@ -22,12 +20,24 @@ namespace stratus::spank {
 
 class HostOptions {
 public:
-    using JobDesc = std::unique_ptr<job_desc_msg_t, void (*)(job_desc_msg_t*)>;
+    // Frees what slurm_opt_create_job_desc() allocated, and only that.
+    class DescDeleter {
+    public:
+        explicit DescDeleter(void (*free_desc)(job_desc_msg_t*) = nullptr) noexcept : free_(free_desc) {}
+        void operator()(job_desc_msg_t* d) const noexcept;
+
+    private:
+        void (*free_)(job_desc_msg_t*);
+    };
+    using JobDesc = std::unique_ptr<job_desc_msg_t, DescDeleter>;
 
     // nullopt when this process or Slurm version does not provide them.
     static std::optional<HostOptions> bind() noexcept;
 
-    // The job description the command would send now (never null).
+    // The job description the command would send now; null when Slurm
+    // cannot make one of the options (a GRES count it cannot hold, a bad
+    // node list): Slurm has then printed why, and the command will not
+    // submit the job either.
     JobDesc job_desc() const;
     // Replaces an option's value, as if the user had given it. False on error.
     bool set(const char* name, const char* value) const noexcept;

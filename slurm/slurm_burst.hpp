@@ -1,10 +1,11 @@
-// SlurmApi (common/burst/interfaces.hpp) over libslurm, for stratus-resume
-// and stratus-suspend. The tools link libslurm; plugins never do.
+// SlurmApi (common/burst/interfaces.hpp) over libslurm, for stratus-resume,
+// stratus-suspend and stratus-burstd's reconcile. The tools link libslurm;
+// plugins never do. No Slurm types in this header.
 #pragma once
 
 #include "burst/interfaces.hpp"
 
-namespace stratus::tools {
+namespace stratus::slurm {
 
 class LibslurmApi final : public burst::SlurmApi {
 public:
@@ -21,6 +22,7 @@ public:
     LibslurmApi& operator=(const LibslurmApi&) = delete;
 
     std::string set_addresses(const std::vector<burst::NodeAddress>& nodes) override;
+    std::string set_instances(const std::vector<burst::NodeInstance>& nodes) override;
     std::string mark_failed(const std::vector<std::string>& nodes, const std::string& reason) override;
     std::string power_down(const std::vector<std::string>& nodes, const std::string& reason) override;
     std::string return_to_service(const std::vector<std::string>& nodes) override;
@@ -34,4 +36,4 @@ private:
     bool initialized_ = false;
 };
 
-}  // namespace stratus::tools
+}  // namespace stratus::slurm

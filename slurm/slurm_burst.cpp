@@ -1,4 +1,4 @@
-#include "burst_slurm.hpp"
+#include "slurm_burst.hpp"
 
 #include <pwd.h>
 #include <stdint.h>
@@ -7,15 +7,14 @@
 #include <algorithm>
 #include <set>
 
-#include <slurm/slurm.h>
-#include <slurm/slurm_errno.h>
+#include "slurm_api.hpp"
 
-namespace stratus::tools {
+namespace stratus::slurm {
 
 namespace {
 
-std::string last_error() {
-    int e = slurm_get_errno();
+std::string error_text() {
+    int e = last_error();
     const char* s = slurm_strerror(e);
     return std::string(s ? s : "unknown error") + " (" + std::to_string(e) + ")";
 }
@@ -46,9 +45,9 @@ std::string update_state(const std::vector<std::string>& nodes, uint32_t state, 
         msg.node_state = state;
         if (!why.empty()) {
             msg.reason = &why[0];
-            msg.reason_uid = static_cast<uint32_t>(getuid());
+            set_reason_uid(msg, static_cast<uint32_t>(getuid()));
         }
-        if (slurm_update_node(&msg) != SLURM_SUCCESS) errors += (errors.empty() ? "" : "; ") + last_error();
+        if (slurm_update_node(&msg) != SLURM_SUCCESS) errors += (errors.empty() ? "" : "; ") + error_text();
     }
     return errors;
 }
@@ -81,9 +80,28 @@ std::string LibslurmApi::set_addresses(const std::vector<burst::NodeAddress>& no
         msg.node_names = &names[0];
         msg.node_addr = &addrs[0];
         msg.node_hostname = &hostnames[0];
-        if (slurm_update_node(&msg) != SLURM_SUCCESS) errors += (errors.empty() ? "" : "; ") + last_error();
+        if (slurm_update_node(&msg) != SLURM_SUCCESS) errors += (errors.empty() ? "" : "; ") + error_text();
     }
     return errors;
+}
+
+std::string LibslurmApi::set_instances([[maybe_unused]] const std::vector<burst::NodeInstance>& nodes) {
+#if STRATUS_SLURM_NODE_INSTANCE
+    ready();
+    std::string errors;
+    for (const burst::NodeInstance& n : nodes) {
+        std::string name = n.node, id = n.instance_id, type = n.instance_type;
+        update_node_msg_t msg;
+        slurm_init_update_node_msg(&msg);
+        msg.node_names = &name[0];
+        msg.instance_id = &id[0];  // "" clears it
+        msg.instance_type = &type[0];
+        if (slurm_update_node(&msg) != SLURM_SUCCESS) errors += (errors.empty() ? "" : "; ") + n.node + ": " + error_text();
+    }
+    return errors;
+#else
+    return "";
+#endif
 }
 
 std::string LibslurmApi::mark_failed(const std::vector<std::string>& nodes, const std::string& reason) {
@@ -120,7 +138,7 @@ std::string LibslurmApi::return_to_service(const std::vector<std::string>& nodes
 std::optional<burst::JobInfo> LibslurmApi::load_job(uint32_t job_id) {
     ready();
     job_info_msg_t* resp = nullptr;
-    if (slurm_load_job(&resp, job_id, SHOW_ALL) != SLURM_SUCCESS || !resp) return std::nullopt;
+    if (slurm::load_job(&resp, job_id, SHOW_ALL) != SLURM_SUCCESS || !resp) return std::nullopt;
     std::optional<burst::JobInfo> out;
     for (uint32_t i = 0; i < resp->record_count; ++i) {
         const slurm_job_info_t& j = resp->job_array[i];
@@ -150,16 +168,16 @@ std::string LibslurmApi::set_admin_comment(uint32_t job_id, const std::string& a
     ready();
     job_desc_msg_t desc;
     slurm_init_job_desc_msg(&desc);
-    desc.job_id = job_id;
+    set_job_id(desc, job_id);
     std::string copy = admin_comment;
     desc.admin_comment = &copy[0];
-    return slurm_update_job(&desc) == SLURM_SUCCESS ? "" : last_error();
+    return slurm_update_job(&desc) == SLURM_SUCCESS ? "" : error_text();
 }
 
 std::string LibslurmApi::notify_job(uint32_t job_id, const std::string& message) {
     ready();
     std::string copy = message;
-    return slurm_notify_job(job_id, &copy[0]) == SLURM_SUCCESS ? "" : last_error();
+    return slurm::notify_job(job_id, &copy[0]) == SLURM_SUCCESS ? "" : error_text();
 }
 
 std::optional<std::vector<burst::SlurmNode>> LibslurmApi::nodes(const std::vector<std::string>& names) {
@@ -184,4 +202,4 @@ std::optional<std::vector<burst::SlurmNode>> LibslurmApi::nodes(const std::vecto
     return out;
 }
 
-}  // namespace stratus::tools
+}  // namespace stratus::slurm

@@ -1,7 +1,8 @@
 // Slurm accounting (slurmdbd, through libslurm's slurmdb API) and the bits
 // of slurmctld the cost tools need, behind an interface without Slurm
-// types. Used by stratus-cost and stratus-jobcost; the budget tools use
-// fetch_cost_records()/fetch_spend() for the spend snapshot.
+// types (part of the Slurm adapter layer). Used by stratus-cost and
+// stratus-jobcost; stratus-spend uses fetch_spend() and default_accounts()
+// for the spend snapshot.
 //
 // Call stratus::accounting::init() once (it loads slurm.conf through
 // libslurm) before anything else here. Errors are AccountingError.
@@ -71,30 +72,20 @@ struct LiveJob {
 };
 std::optional<LiveJob> load_live_job(uint32_t job_id);
 
+// slurmctld's pending and running jobs, for the spend snapshot's
+// commitments (a pending array's record with the tasks still pending).
+// Throws AccountingError when slurmctld does not answer.
+std::vector<LiveJobCost> live_job_costs();
+
 // Node name -> features (active features when set) of every node slurmctld
 // knows; empty when slurmctld does not answer.
 std::map<std::string, std::string> node_features();
 
-// ---- pricing a job from Slurm's view of its nodes ----------------------------------------
+// ---- users ------------------------------------------------------------------------------
 
-// The instance types the burst tools launched for the job's nodes (their
-// node records in StateDir/state.json, common/burst/state.hpp): node ->
-// type, for nodes whose current instance was launched no later than the
-// job started (so it is the instance the job ran on). Empty when the burst
-// tools keep no state or it cannot be read. Never throws.
-std::map<std::string, std::string> launched_types(const Config& cfg, const AccountingJob& job);
-
-// The cost of `job` for `elapsed_s` seconds: each node's instance type from
-// the burst tools' record (`launched`, from launched_types()), else
-// slurmctld's node features (`features`, from node_features()), else the
-// node's Features in `slurm_conf`, else the partition's only type; the
-// capacity per job_capacity(); prices from the catalog of `cfg`.
-JobCost price_job(const Config& cfg, const AccountingJob& job, const std::map<std::string, std::string>& launched,
-                  const std::map<std::string, std::string>& features, const std::string& slurm_conf, int64_t elapsed_s);
-
-// ---- hostlists ------------------------------------------------------------------------
-
-// The host names of a Slurm hostlist expression, in order (Slurm's parser).
-std::vector<std::string> expand_hostlist(const std::string& hostlist);
+// Each user's default account (uid -> account) in `cluster` (empty: all),
+// from slurmdbd, for jobs submitted without --account. Users unknown to
+// this host are skipped. Throws AccountingError.
+std::map<uint32_t, std::string> default_accounts(const std::string& cluster);
 
 }  // namespace stratus::accounting
