@@ -22,6 +22,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <memory>
 #include <exception>
 #include <fstream>
 #include <string>
@@ -29,6 +31,7 @@
 
 #include <unistd.h>
 
+#include "budget_check.hpp"
 #include "catalog.hpp"
 #include "config.hpp"
 #include "policy.hpp"
@@ -284,6 +287,53 @@ stratus::Config load_generated_config(const std::string& text) {
     return cfg;
 }
 
+// The whole submit step of job_submit/stratus against the same requests:
+// decide() alone, with budgets (a snapshot with commitments, the ledger
+// holding each accepted job), and with every request a 1000-task array.
+// Ratios in one run, never assertions: the figures are policy.submit.*.
+void submit_path(const std::string& conf_text, std::vector<stratus::JobRequest> reqs, int rounds, Sink& sink) {
+    stratus::Config cfg = load_generated_config(conf_text + "Budget=account:bench Amount=100000000 Period=month\n");
+    std::time_t now = std::time(nullptr);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    std::string month = std::string(stamp).substr(0, 8);
+    std::string json = std::string("{\"v\":1,\"generated_at\":\"") + stamp + "\",\"periods\":[{\"first\":\"" + month +
+                       "01\",\"last\":\"" + month + "28\",\"accounts\":{\"bench\":1}}],\"jobs_read_at\":\"" + stamp +
+                       "\",\"committed\":{\"accounts\":{\"bench\":2},\"cost_centers\":{}}}";
+    stratus::SpendState spend;
+    spend.path = "bench";
+    spend.snapshot = std::make_shared<const stratus::SpendSnapshot>(stratus::parse_spend_snapshot(json));
+    for (stratus::JobRequest& r : reqs) r.account = "bench";
+    auto time_all = [&](auto step) {
+        std::vector<uint64_t> per;
+        for (int round = 0; round < rounds; ++round) {
+            auto a = Clock::now();
+            for (const stratus::JobRequest& r : reqs) step(r);
+            per.push_back(ns_between(a, Clock::now()) / reqs.size());
+        }
+        return percentile(per, 0.50);
+    };
+    uint64_t plain = time_all([&](const stratus::JobRequest& r) { sink.take(stratus::decide(cfg, r)); });
+    stratus::SpendLedger ledger;
+    uint64_t budget = time_all([&](const stratus::JobRequest& r) {
+        stratus::Decision d = stratus::decide(cfg, r);
+        stratus::apply_budgets(cfg, r, &spend, &ledger, now, 1000, d);
+        sink.take(d);
+    });
+    size_t held = ledger.size();
+    for (stratus::JobRequest& r : reqs) r.array_tasks = 1000;
+    uint64_t array = time_all([&](const stratus::JobRequest& r) {
+        stratus::Decision d = stratus::decide(cfg, r);
+        stratus::apply_budgets(cfg, r, &spend, &ledger, now, 1000, d);
+        sink.take(d);
+    });
+    std::printf("policy.submit.decide.mean_ns %" PRIu64 "\n", plain);
+    std::printf("policy.submit.budget_ledger.mean_ns %" PRIu64 "\n", budget);
+    std::printf("policy.submit.array_1000_budget_ledger.mean_ns %" PRIu64 "\n", array);
+    std::printf("policy.submit.ledger_entries %zu\n", held);
+    std::printf("policy.submit.budget_ledger_over_decide %.2f\n", plain ? static_cast<double>(budget) / plain : 0.0);
+}
+
 int run(const Options& o) {
     Rng rng(o.seed);
     stratus::Catalog catalog = stratus::Catalog::builtin();
@@ -357,6 +407,7 @@ int run(const Options& o) {
     std::printf("policy.refuse_pct %.1f\n", share(stratus::Verdict::refuse));
     std::printf("policy.not_managed_pct %.1f\n", share(stratus::Verdict::not_managed));
     std::printf("policy.checksum %" PRIu64 "\n", counted.bytes + sink.bytes);
+    submit_path(parts.conf_text, reqs, o.rounds, sink);
     return 0;
 }
 

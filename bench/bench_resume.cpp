@@ -175,6 +175,7 @@ public:
         addressed = Steady::now();
         return "";
     }
+    std::string set_instances(const std::vector<NodeInstance>&) override { return ""; }
     std::string mark_failed(const std::vector<std::string>&, const std::string&) override { return ""; }
     std::string power_down(const std::vector<std::string>&, const std::string&) override { return ""; }
     std::string return_to_service(const std::vector<std::string>&) override { return ""; }

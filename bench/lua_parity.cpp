@@ -11,10 +11,7 @@
 //
 // Usage: lua_parity [--cases N] [--seed N] > cases.lua
 
-extern "C" {
-#include <slurm/slurm.h>
-#include <slurm/slurm_errno.h>
-}
+#include "slurm_api.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -29,7 +26,7 @@ extern "C" {
 #include "config.hpp"
 #include "policy.hpp"
 #include "rng.hpp"
-#include "slurm_request.hpp"
+#include "slurm_job.hpp"
 
 namespace {
 
@@ -130,7 +127,7 @@ int run(int cases, uint64_t seed) {
 
         stratus::JobRequest req;
         if (auto bad = stratus::job_request_from_slurm(d, req)) {
-            std::fprintf(stderr, "lua_parity: unexpected: %s\n", bad->c_str());
+            std::fprintf(stderr, "lua_parity: unexpected: %s\n", bad->message.c_str());
             return 1;
         }
         stratus::Decision dec = stratus::decide(cfg, req);

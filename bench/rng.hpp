@@ -1,4 +1,5 @@
-// The benchmarks' random source (bench_policy, lua_parity).
+// The benchmarks' random source (bench_policy, lua_parity), also used by the
+// randomized hostlist test (tests/unit/burst/test_parse.cpp).
 #pragma once
 
 #include <cstdint>

@@ -1,11 +1,7 @@
 #include "catalog.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
 #include "error.hpp"
+#include "file.hpp"
 #include "text.hpp"
 
 namespace stratus {
@@ -102,13 +98,10 @@ void Catalog::merge_csv(std::string_view text, const std::string& source) {
     std::unordered_map<std::string, size_t> index = index_;
 
     std::vector<Column> columns;
-    unsigned lineno = 0;
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t eol = text.find('\n', pos);
-        std::string_view line = text.substr(pos, eol == std::string_view::npos ? text.npos : eol - pos);
-        pos = eol == std::string_view::npos ? text.size() : eol + 1;
-        ++lineno;
+    TextLines lines(text, source);
+    std::string_view line;
+    while (lines.next(line)) {
+        unsigned lineno = lines.number();
         line = trim(line);
         if (line.empty() || line[0] == '#') continue;
         std::vector<std::string> cells = split_csv_row(line);
@@ -194,17 +187,9 @@ void Catalog::merge_csv(std::string_view text, const std::string& source) {
             types[found->second] = std::move(t);
         }
     }
-    if (columns.empty()) throw ConfigError(source, lineno, "", "no header line");
+    if (columns.empty()) throw ConfigError(source, lines.number(), "", "no header line");
     types_ = std::move(types);
     index_ = std::move(index);
-}
-
-void Catalog::merge_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError::unreadable(path, 0, "", path, errno);
-    std::ostringstream text;
-    text << in.rdbuf();
-    merge_csv(text.str(), path);
 }
 
 Catalog Catalog::builtin() {

@@ -56,9 +56,8 @@ public:
     // Columns are named by the header line (see stratus.conf(5)).
     // Throws ConfigError(source, line, column, ...) and leaves *this
     // unchanged on error (strong guarantee).
+    // Lines hold at most kMaxLineBytes (file.hpp).
     void merge_csv(std::string_view text, const std::string& source);
-    // Reads a file and merges it; unreadable file -> ConfigError::unreadable(path, 0, ...).
-    void merge_file(const std::string& path);
 
     const InstanceType* find(std::string_view name) const;
     bool has_family(std::string_view family) const;

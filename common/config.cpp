@@ -5,6 +5,7 @@
 
 #include "conf_reader.hpp"
 #include "error.hpp"
+#include "file.hpp"
 
 namespace stratus {
 
@@ -316,14 +317,20 @@ Config load_config(const std::string& stratus_conf, const std::string& slurm_con
         &cfg.files, true);
 
     auto catalog = std::make_shared<Catalog>(Catalog::builtin());
+    size_t catalog_bytes_left = kMaxFileBytes;  // as for Includes: however many InstanceCatalog lines name them
     for (const CatalogRef& ref : catalog_files) {
+        std::string text;
         try {
-            catalog->merge_file(ref.path);
-        } catch (const ConfigError& e) {
-            if (e.unreadable_file() != ref.path) throw;
-            // Blame the line that names the file.
-            throw ConfigError::unreadable(ref.file, ref.line, "InstanceCatalog", ref.path, e.unreadable_errno());
+            text = read_regular_file(ref.path);
+        } catch (const FileReadError& e) {
+            throw ConfigError::unreadable(ref.file, ref.line, "InstanceCatalog", ref.path, e.reason());
         }
+        if (text.size() > catalog_bytes_left)
+            throw ConfigError::unreadable(ref.file, ref.line, "InstanceCatalog", ref.path,
+                                          "more than " + format_bytes(kMaxFileBytes) +
+                                              " together with the catalogs read before it");
+        catalog_bytes_left -= text.size();
+        catalog->merge_csv(text, ref.path);
         cfg.files.push_back(ref.path);
     }
     cfg.catalog = catalog;

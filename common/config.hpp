@@ -98,6 +98,8 @@ struct Config {
 // Loads stratus.conf (and its Includes and catalog files), then reads
 // slurm.conf (if readable) for partition DefaultTime/MaxTime/Default.
 // Throws ConfigError naming file:line and key; never returns a partial config.
+// The files are bounded as read_conf_file() says; catalog files must be
+// regular files of kMaxFileBytes (file.hpp) at most, and all of them together too.
 Config load_config(const std::string& stratus_conf, const std::string& slurm_conf);
 
 // Where stratus.conf lives: $STRATUS_CONF, else the directory of

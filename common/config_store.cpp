@@ -3,9 +3,11 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 
 #include "error.hpp"
+#include "file.hpp"
 
 namespace stratus {
 
@@ -94,16 +96,38 @@ bool ConfigStore::reload_spend_if_changed(std::time_t now) noexcept {
         auto old = spend();
         bool changed = !old || old->path != path || !spend_stamp_ || !(*spend_stamp_ == now_stamp);
         bool loaded = false;
+        if (!ledger_read_) {
+            ledger_read_ = true;
+            std::string lpath = cfg->burst.state_dir + "/ledger.json";
+            ledger_written_ = ledger_.json();  // nothing to write until something is held
+            try {
+                ledger_.load(read_regular_file(lpath));
+                ledger_written_ = ledger_.json();
+                log_(Level::info, "spend ledger " + lpath + ": holding " + std::to_string(ledger_.size()) +
+                                      " accepted estimate(s) until a spend snapshot counts them");
+            } catch (const FileReadError& e) {
+                if (e.error_number() != ENOENT) log_(Level::error, std::string(e.what()) + " (starting with an empty spend ledger)");
+            } catch (const std::runtime_error& e) {
+                log_(Level::error, lpath + ": " + e.what() + " (starting with an empty spend ledger)");
+            }
+        }
         if (changed) {
             auto st = std::make_shared<const SpendState>(load_spend_state(path, old.get()));
             spend_stamp_ = std::make_unique<Stamp>(now_stamp);
             loaded = st->problem.empty();
             std::atomic_store(&spend_, st);
-            if (loaded)
+            if (loaded) {
+                // The snapshot's commitments count what was accepted before it
+                // read the jobs; a job accepted in the seconds before may not
+                // have been created yet then, so those stay held (counted twice
+                // at worst, until the next snapshot).
+                if (st->snapshot->jobs_read_at) ledger_.prune(*st->snapshot->jobs_read_at - kLedgerOverlapSeconds);
                 log_(Level::info, "loaded spend snapshot " + path + " (generated " + format_utc(st->snapshot->generated_at) +
                                       ", " + std::to_string(st->snapshot->periods.size()) +
                                       (st->snapshot->periods.size() == 1 ? " period)" : " periods)"));
+            }
         }
+        keep_ledger(*cfg);
         // Say once what is wrong with the snapshot, and once when it is fine again.
         auto st = spend();
         std::string condition;
@@ -148,6 +172,23 @@ bool ConfigStore::reload_spend_if_changed(std::time_t now) noexcept {
         log_(Level::error, std::string("reading the spend snapshot: ") + e.what());
     }
     return false;
+}
+
+// The watcher's copy of the ledger, off the submit path: written when it
+// changed, atomically; a failure is logged once until it works again.
+void ConfigStore::keep_ledger(const Config& cfg) noexcept {
+    std::string path = cfg.burst.state_dir + "/ledger.json";
+    try {
+        std::string text = ledger_.json();
+        if (text == ledger_written_) return;
+        write_file_atomically(path, text, 0600);
+        ledger_written_ = std::move(text);
+        ledger_logged_.clear();
+    } catch (const std::exception& e) {
+        std::string problem = std::string(e.what()) + ": a restarted slurmctld would not hold what was accepted since the last spend snapshot";
+        if (problem != ledger_logged_) log_(Level::error, problem);
+        ledger_logged_ = std::move(problem);
+    }
 }
 
 void ConfigStore::start_watching() {

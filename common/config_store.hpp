@@ -7,7 +7,11 @@
 // When stratus.conf declares budgets, the store also keeps the spend
 // snapshot (spend_snapshot.hpp) in memory the same way: the watcher re-reads
 // it when it changes on disk, keeps the last good one when a new one does
-// not parse, and logs when it goes missing or stale.
+// not parse, and logs when it goes missing or stale. And it keeps the spend
+// ledger (budget_check.hpp) of what was accepted since the snapshot read
+// slurmctld's jobs: a loaded snapshot ends the holds it counts, and the
+// watcher keeps a copy in StateDir/ledger.json (read once at start, so a
+// restarted slurmctld holds them again).
 #pragma once
 
 #include <condition_variable>
@@ -19,10 +23,14 @@
 #include <thread>
 #include <vector>
 
+#include "budget_check.hpp"
 #include "config.hpp"
 #include "spend_snapshot.hpp"
 
 namespace stratus {
+
+// What the ledger keeps held from before a snapshot read slurmctld's jobs.
+inline constexpr std::time_t kLedgerOverlapSeconds = 5;
 
 class ConfigStore {
 public:
@@ -54,6 +62,9 @@ public:
     // throws; errors are logged.
     bool reload_spend_if_changed(std::time_t now) noexcept;
 
+    // What job_submit/stratus holds against budgets until the next snapshot.
+    SpendLedger& ledger() noexcept { return ledger_; }
+
     // Polls for changes in a background thread every ReloadInterval seconds
     // (the fallback is 10 s while no config is loaded), the spend snapshot
     // included. No-op when ReloadInterval=0, unless budgets are declared:
@@ -77,6 +88,12 @@ private:
     std::shared_ptr<const SpendState> spend_;
     std::unique_ptr<Stamp> spend_stamp_;  // of spend_->path when last read
     std::string spend_logged_;            // the last snapshot condition logged
+
+    SpendLedger ledger_;
+    bool ledger_read_ = false;    // StateDir/ledger.json read (once, at the first snapshot look)
+    std::string ledger_written_;  // what was written there last
+    std::string ledger_logged_;   // the last problem keeping it logged
+    void keep_ledger(const Config& cfg) noexcept;
 
     std::mutex stop_mutex_;
     std::condition_variable stop_cv_;

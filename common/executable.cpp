@@ -4,9 +4,8 @@
 #include <unistd.h>
 
 #include <cstdint>
-#include <cstring>
-#include <fstream>
 
+#include "file.hpp"
 #include "text.hpp"
 
 namespace stratus {
@@ -49,12 +48,14 @@ std::optional<ExecutableArch> executable_arch(const std::string& file) {
     std::string current = file;
     for (int depth = 0; depth < kMaxInterpreterDepth; ++depth) {
         if (node_local(current)) return std::nullopt;
-        std::ifstream in(current, std::ios::binary);
-        if (!in) return std::nullopt;
-        char head[256] = {};
-        in.read(head, sizeof head);
-        std::streamsize n = in.gcount();
-        if (n >= 20 && std::memcmp(head, "\x7f" "ELF", 4) == 0) {
+        std::string head;
+        try {
+            head = read_file_head(current, 256);
+        } catch (const FileReadError&) {
+            return std::nullopt;
+        }
+        size_t n = head.size();
+        if (n >= 20 && head.compare(0, 4, "\x7f" "ELF") == 0) {
             bool little = head[5] == 1;  // EI_DATA: ELFDATA2LSB
             auto b0 = static_cast<uint8_t>(head[18]), b1 = static_cast<uint8_t>(head[19]);
             uint16_t machine = static_cast<uint16_t>(little ? (b0 | (b1 << 8)) : ((b0 << 8) | b1));
@@ -63,7 +64,7 @@ std::optional<ExecutableArch> executable_arch(const std::string& file) {
             return std::nullopt;
         }
         if (n < 3 || head[0] != '#' || head[1] != '!') return std::nullopt;
-        std::string_view line(head + 2, static_cast<size_t>(n - 2));
+        std::string_view line = std::string_view(head).substr(2);
         line = line.substr(0, line.find('\n'));
         line = trim(line);
         std::string_view interpreter = line.substr(0, line.find_first_of(" \t"));

@@ -26,8 +26,9 @@ struct ExecutableArch {
 // Files under /bin, /sbin, /lib*, and /usr (but /usr/local) belong to the
 // node that runs them, built for its architecture: they are never judged,
 // neither where they are looked at from elsewhere nor on a node.
-// Non-ELF files, other machines and unreadable files: nullopt (they pass
-// the guard). Reads at most a few hundred bytes per file.
+// Non-ELF files, other machines, unreadable files and anything but a
+// regular file (a FIFO is never waited on): nullopt (they pass the guard).
+// Reads at most a few hundred bytes per file.
 std::optional<ExecutableArch> executable_arch(const std::string& file);
 
 }  // namespace stratus

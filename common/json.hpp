@@ -1,5 +1,6 @@
 // A minimal compact JSON object writer for the small documents Stratus
-// stores on jobs (admin_comment). Strings are escaped per RFC 8259.
+// stores on jobs (admin_comment). Strings are escaped per RFC 8259; a byte
+// that is not part of well-formed UTF-8 is written as U+FFFD.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,9 @@ public:
     JsonObject& add(std::string_view key, const char* value) { return add(key, std::string_view(value)); }
     JsonObject& add(std::string_view key, uint64_t value);
     JsonObject& add(std::string_view key, double value);  // shortest round-trip form; non-finite -> null
+    JsonObject& add(std::string_view key, bool value);
+    // A value that is itself JSON written by this writer (a nested object).
+    JsonObject& add_raw(std::string_view key, std::string_view json);
     JsonObject& add_null(std::string_view key);
     template <class T>
     JsonObject& add(std::string_view key, const std::optional<T>& value) {

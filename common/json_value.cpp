@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "json.hpp"
+
 namespace stratus {
 
 class JsonParser {
@@ -251,6 +253,41 @@ std::optional<int64_t> JsonValue::cents() const noexcept {
     if (point >= 0 && static_cast<size_t>(point) < digits.size() && digits[static_cast<size_t>(point)] >= '5') ++whole;
     if (whole > 9000000000000000LL) return std::nullopt;
     return negative ? -whole : whole;
+}
+
+namespace {
+void dump_to(std::string& out, const JsonValue& v) {
+    switch (v.type()) {
+    case JsonValue::Type::null: out += "null"; break;
+    case JsonValue::Type::boolean: out += v.boolean() ? "true" : "false"; break;
+    case JsonValue::Type::number: out += v.text(); break;
+    case JsonValue::Type::string: json_escape_to(out, v.text()); break;
+    case JsonValue::Type::array:
+        out += '[';
+        for (size_t i = 0; i < v.items().size(); ++i) {
+            if (i) out += ',';
+            dump_to(out, v.items()[i]);
+        }
+        out += ']';
+        break;
+    case JsonValue::Type::object:
+        out += '{';
+        for (size_t i = 0; i < v.members().size(); ++i) {
+            if (i) out += ',';
+            json_escape_to(out, v.members()[i].first);
+            out += ':';
+            dump_to(out, v.members()[i].second);
+        }
+        out += '}';
+        break;
+    }
+}
+}  // namespace
+
+std::string JsonValue::dump() const {
+    std::string out;
+    dump_to(out, *this);
+    return out;
 }
 
 }  // namespace stratus

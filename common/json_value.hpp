@@ -37,7 +37,9 @@ public:
 
     bool boolean() const noexcept { return boolean_; }
     const std::string& text() const noexcept { return text_; }  // a string's value, or a number as written
-    double number() const noexcept;                           // NaN unless a number
+    // NaN unless a number a double holds (1e999 and 1e-999 read as NaN too: every
+    // caller refuses NaN, so an absurd amount is never taken for another one).
+    double number() const noexcept;
     const std::vector<JsonValue>& items() const noexcept { return items_; }
     const std::vector<std::pair<std::string, JsonValue>>& members() const noexcept { return members_; }
     // The member's value (the last one when a key repeats); nullptr if absent or not an object.
@@ -48,6 +50,8 @@ public:
     std::optional<int64_t> cents() const noexcept;
 
     static JsonValue parse(std::string_view text);  // throws JsonParseError (depth limit 64)
+    // Compact JSON text of the value (numbers as they were written).
+    std::string dump() const;
 
 private:
     friend class JsonParser;

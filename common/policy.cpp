@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "job_estimate.hpp"
 #include "json.hpp"
 #include "text.hpp"
 
@@ -271,8 +272,12 @@ std::optional<PartitionFit> fit_partition(const Needs& n, const PartitionConfig&
         e.usd_per_node_hour = pt.usd_per_hour[static_cast<int>(cap)];
         e.minutes = minutes;
         e.basis = basis;
-        if (e.usd_per_node_hour && minutes)
-            e.usd = std::round(e.nodes * *e.usd_per_node_hour * *minutes / 60.0 * 100.0) / 100.0;
+        e.tasks = n.req.array_tasks;
+        if (e.usd_per_node_hour && minutes) {
+            double task = e.nodes * *e.usd_per_node_hour * *minutes / 60.0;
+            e.usd_task = std::round(task * 100.0) / 100.0;
+            e.usd = std::round(task * e.tasks * 100.0) / 100.0;
+        }
         // Cheapest known estimate wins; a known price beats an unknown one;
         // between unknowns the first written wins.
         if (!out || rate(e) < rate(out->estimate)) out = PartitionFit{&p, e};
@@ -336,6 +341,7 @@ std::string estimate_text(const Estimate& e, const std::string& region) {
     s.reserve(192);
     s.append("partition ").append(e.partition->name).append(": estimate");
     auto what = [&] {
+        if (e.tasks > 1) s.append(std::to_string(e.tasks)).append(" tasks x ");
         s.append(std::to_string(e.nodes)).append(" x ").append(e.type->name).append(" ").append(capacity_name(e.capacity));
     };
     auto span = [&] { s.append("for ").append(format_minutes(*e.minutes)).append(", ").append(when); };
@@ -361,6 +367,7 @@ std::string estimate_text(const Estimate& e, const std::string& region) {
     rate();
     s.append(" ");
     span();
+    if (e.tasks > 1) s.append("; ").append(format_usd(*e.usd_task)).append(" a task");
     return s.append(")");
 }
 
@@ -377,9 +384,14 @@ std::string admin_comment_json(const Config& cfg, const JobRequest& r, const Est
     if (e.minutes) j.add("minutes", uint64_t{*e.minutes});
     else j.add_null("minutes");
     j.add("basis", time_basis_name(e.basis)).add("est_usd", e.usd);
+    if (e.tasks > 1) j.add("tasks", uint64_t{e.tasks}).add("est_usd_task", e.usd_task);
     if (fits.size() > 1) j.add("partitions", join_names(fits, ",")).add("est_usd_max", max_usd);
     if (!r.cost_center.empty()) j.add("cost_center", r.cost_center);
-    if (r.max_cost_usd) j.add("max_cost_usd", *r.max_cost_usd);
+    if (r.max_cost_usd) {
+        j.add("max_cost_usd", *r.max_cost_usd);
+        if (r.max_cost_per_task) j.add("max_cost_per_task", true);
+    }
+    add_request_record(j, r, r.account);
     return j.str();
 }
 
@@ -394,6 +406,8 @@ Decision refuse(Refusal why, std::string message) {
 }  // namespace
 
 Decision decide(const Config& cfg, const JobRequest& req) {
+    if (!req.bad_array.empty())
+        return refuse(Refusal::bad_option, "stratus: --array: cannot count the tasks of: " + req.bad_array);
     for (const std::string& name : req.instance_types)
         if (!cfg.catalog->find(name))
             return refuse(Refusal::bad_option, "stratus: --instance-type: unknown instance type: " + name);
@@ -423,10 +437,28 @@ Decision decide(const Config& cfg, const JobRequest& req) {
         else failing.push_back(p);
     }
 
-    // --max-cost: drop partitions whose estimate is above it, or unknown.
+    // Estimates beyond what Stratus can account for (an absurd node count,
+    // time limit or array) are refused rather than written on the job.
+    std::vector<PartitionFit> beyond;
+    auto absurd = [](const PartitionFit& f) { return f.estimate.usd && *f.estimate.usd > kMaxUsd; };
+    for (const PartitionFit& f : fitting)
+        if (absurd(f)) beyond.push_back(f);
+    fitting.erase(std::remove_if(fitting.begin(), fitting.end(), absurd), fitting.end());
+    if (fitting.empty() && !beyond.empty()) {
+        const Estimate& e = cheapest(beyond).estimate;
+        return refuse(Refusal::max_cost, "stratus: the estimate is " + format_usd(*e.usd) + ", more than " +
+                                             format_usd(kMaxUsd) + ", the most Stratus accounts for (" +
+                                             estimate_text(e, cfg.region) + ")");
+    }
+
+    // --max-cost: drop partitions whose estimate (the whole submission's, or
+    // one task's with /task) is above it, or unknown.
     std::vector<PartitionFit> over_budget;
     if (req.max_cost_usd) {
-        auto over = [&](const PartitionFit& f) { return !f.estimate.usd || *f.estimate.usd > *req.max_cost_usd; };
+        auto over = [&](const PartitionFit& f) {
+            const std::optional<double>& usd = req.max_cost_per_task ? f.estimate.usd_task : f.estimate.usd;
+            return !usd || *usd > *req.max_cost_usd;
+        };
         for (const PartitionFit& f : fitting)
             if (over(f)) over_budget.push_back(f);
         fitting.erase(std::remove_if(fitting.begin(), fitting.end(), over), fitting.end());
@@ -436,9 +468,11 @@ Decision decide(const Config& cfg, const JobRequest& req) {
         if (has_unmanaged) return Decision{};  // it may fit in a partition we do not manage
         if (!over_budget.empty()) {
             const Estimate& e = cheapest(over_budget).estimate;  // quote the cheapest, not the first configured
-            std::string verdict = e.usd ? "the estimate is " + format_usd(*e.usd) + ", above " + format_usd(*req.max_cost_usd)
-                                        : "the estimate is unknown, so the job cannot be held to " +
-                                              format_usd(*req.max_cost_usd);
+            const std::optional<double>& usd = req.max_cost_per_task ? e.usd_task : e.usd;
+            const char* scope = req.max_cost_per_task ? " a task" : "";
+            std::string verdict = usd ? "the estimate is " + format_usd(*usd) + scope + ", above " + format_usd(*req.max_cost_usd)
+                                      : "the estimate is unknown, so the job cannot be held to " +
+                                            format_usd(*req.max_cost_usd);
             return refuse(Refusal::max_cost,
                           "stratus: --max-cost: " + verdict + " (" + estimate_text(e, cfg.region) + ")");
         }
@@ -479,13 +513,14 @@ Decision decide(const Config& cfg, const JobRequest& req) {
     if (routed) {
         sort_by_cost(fitting);
         d.new_partitions = join_names(fitting, ",");
-    } else if (!failing.empty() || !over_budget.empty()) {
+    } else if (!failing.empty() || !over_budget.empty() || !beyond.empty()) {
         // Keep the user's order, dropping managed partitions that can never run the job.
         std::string kept;
         for (const std::string& name : req.partitions) {
             bool drop = false;
             for (const PartitionConfig* p : failing) drop = drop || p->name == name;
             for (const PartitionFit& f : over_budget) drop = drop || f.partition->name == name;
+            for (const PartitionFit& f : beyond) drop = drop || f.partition->name == name;
             if (!drop) kept += (kept.empty() ? "" : ",") + name;
         }
         d.new_partitions = kept;

@@ -36,7 +36,9 @@ struct Estimate {
     std::optional<double> usd_per_node_hour;  // nullopt: price unknown
     std::optional<uint32_t> minutes;          // nullopt: no time limit known
     TimeBasis basis = TimeBasis::unknown;
-    std::optional<double> usd;                // nodes x price x time, rounded to cents
+    uint32_t tasks = 1;                       // a job array's tasks
+    std::optional<double> usd;                // tasks x nodes x price x time, rounded to cents
+    std::optional<double> usd_task;           // one task's (nodes x price x time), rounded to cents
 };
 
 struct Decision {

@@ -1,8 +1,8 @@
 #include "request.hpp"
 
-#include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <vector>
 
 #include "text.hpp"
 
@@ -18,8 +18,8 @@ const std::vector<OptionSpec>& option_specs() {
          "EC2 purchase option to price the job at (default: the partition's)"},
         {Option::cost_center, "cost-center", "STRATUS_COST_CENTER", "NAME",
          "Cost center recorded with the job and tagged on its instances"},
-        {Option::max_cost, "max-cost", "STRATUS_MAX_COST_USD", "USD",
-         "Refuse the job if its cost estimate exceeds USD dollars"},
+        {Option::max_cost, "max-cost", "STRATUS_MAX_COST_USD", "USD[/task]",
+         "Refuse the job if its cost estimate exceeds USD dollars (with /task: each task of an array)"},
     };
     return specs;
 }
@@ -83,9 +83,14 @@ std::optional<std::string> apply_option(JobRequest& req, Option id, std::string_
     case Option::max_cost: {
         std::string_view v = value;
         if (!v.empty() && v.front() == '$') v.remove_prefix(1);
+        bool per_task = v.size() > 5 && iequals(v.substr(v.size() - 5), "/task");
+        if (per_task) v.remove_suffix(5);
         auto usd = parse_decimal(v);
         if (!usd) return option_error(id, "not a dollar amount", raw);
+        if (*usd > kMaxUsd)
+            return option_error(id, ("more than " + format_usd(kMaxUsd) + ", the most Stratus accepts").c_str(), raw);
         req.max_cost_usd = usd;
+        req.max_cost_per_task = per_task;
         return std::nullopt;
     }
     }
@@ -108,8 +113,9 @@ std::optional<std::string> apply_option_env(JobRequest& req, const char* const* 
     return std::nullopt;
 }
 
-std::optional<GpuSpec> parse_gpu_tres(std::string_view tres) {
+std::optional<std::string> parse_gpu_tres(std::string_view tres, std::optional<GpuSpec>& out) {
     std::optional<GpuSpec> found;
+    uint64_t total = 0;
     size_t start = 0;
     while (start <= tres.size()) {
         size_t end = tres.find_first_of(",;", start);
@@ -126,23 +132,98 @@ std::optional<GpuSpec> parse_gpu_tres(std::string_view tres) {
         for (char& c : body)
             if (c == '=') c = ':';
         for (std::string& p : split_list(body, ':')) parts.push_back(std::move(p));
-        GpuSpec spec;
-        spec.count = 1;  // "--gres=gpu" alone means one
+        uint64_t count = 1;  // "--gres=gpu" alone means one
         if (!parts.empty() && parts.back().find_first_not_of("0123456789") == std::string::npos) {
             // All digits is a count, even one too large for 64 bits (never a model name).
             auto n = parse_u64(parts.back());
-            spec.count = static_cast<uint32_t>(std::min<uint64_t>(n.value_or(1000000), 1000000));
+            if (!n || *n > kMaxGpuCount) return "GPU count above " + std::to_string(kMaxGpuCount) + ": " + parts.back();
+            count = *n;
             parts.pop_back();
         }
-        if (!parts.empty()) spec.model = lower(parts.front());
-        if (found) {
-            found->count += spec.count;
-            if (found->model.empty()) found->model = spec.model;
-        } else {
-            found = spec;
-        }
+        if (__builtin_add_overflow(total, count, &total)) total = UINT64_MAX;  // saturates: only ever "too many"
+        if (!found) found = GpuSpec{};
+        if (found->model.empty() && !parts.empty()) found->model = lower(parts.front());
     }
-    return found;
+    if (total > kMaxGpuCount)
+        return "GPU counts add up to more than " + std::to_string(kMaxGpuCount) + ": " + std::to_string(total);
+    if (found) found->count = static_cast<uint32_t>(total);
+    out = std::move(found);
+    return std::nullopt;
+}
+
+namespace {
+
+std::optional<uint64_t> array_index(std::string_view t) noexcept {
+    if (t.empty() || t.size() > 7) return std::nullopt;  // kMaxArrayIndex has 7 digits
+    uint64_t v = 0;
+    for (char c : t) {
+        if (c < '0' || c > '9') return std::nullopt;
+        v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (v > kMaxArrayIndex) return std::nullopt;
+    return v;
+}
+
+// "0x..." : one bit per index, the lowest bit of the last digit is index 0.
+std::optional<uint32_t> count_mask(std::string_view hex) noexcept {
+    if (hex.empty() || hex.size() > (kMaxArrayIndex + 4) / 4) return std::nullopt;
+    uint32_t n = 0;
+    for (char c : hex) {
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return std::nullopt;
+        n += static_cast<uint32_t>(__builtin_popcount(static_cast<unsigned>(d)));
+    }
+    return n;
+}
+
+}  // namespace
+
+std::optional<uint32_t> count_array_tasks(std::string_view spec) {
+    if (size_t pct = spec.find('%'); pct != std::string_view::npos) {
+        if (!array_index(spec.substr(pct + 1))) return std::nullopt;  // "%N": a count of tasks at once
+        spec = spec.substr(0, pct);
+    }
+    if (spec.size() > 2 && spec[0] == '0' && (spec[1] == 'x' || spec[1] == 'X')) return count_mask(spec.substr(2));
+    struct Range {
+        uint64_t lo, hi, step;
+    };
+    std::vector<Range> ranges;
+    uint64_t top = 0, listed = 0;
+    while (true) {
+        size_t comma = spec.find(',');
+        std::string_view item = spec.substr(0, comma);
+        Range r{0, 0, 1};
+        if (size_t colon = item.find(':'); colon != std::string_view::npos) {
+            std::optional<uint64_t> step = array_index(item.substr(colon + 1));
+            if (!step || *step == 0) return std::nullopt;
+            r.step = *step;
+            item = item.substr(0, colon);
+        }
+        size_t dash = item.find('-');
+        std::optional<uint64_t> lo = array_index(item.substr(0, dash));
+        std::optional<uint64_t> hi = dash == std::string_view::npos ? lo : array_index(item.substr(dash + 1));
+        if (!lo || !hi || *hi < *lo) return std::nullopt;
+        r.lo = *lo;
+        r.hi = *hi;
+        // Bounded work: items may repeat indexes, but not without end.
+        listed += (r.hi - r.lo) / r.step + 1;
+        if (listed > 2 * (uint64_t{kMaxArrayIndex} + 1)) return std::nullopt;
+        ranges.push_back(r);
+        top = std::max(top, r.hi);
+        if (comma == std::string_view::npos) break;
+        spec.remove_prefix(comma + 1);
+    }
+    if (ranges.size() == 1) return static_cast<uint32_t>((ranges[0].hi - ranges[0].lo) / ranges[0].step + 1);
+    // Several items may overlap ("1-5,3"): Slurm counts each index once.
+    std::vector<bool> seen(top + 1, false);
+    uint32_t n = 0;
+    for (const Range& r : ranges)
+        for (uint64_t i = r.lo; i <= r.hi; i += r.step)
+            if (!seen[i]) {
+                seen[i] = true;
+                ++n;
+            }
+    return n;
 }
 
 }  // namespace stratus

@@ -32,6 +32,10 @@ struct JobRequest {
     std::optional<uint32_t> time_limit_min;
     bool time_unlimited = false;
     std::string account;
+    // A job array's tasks (--array; 1 for a plain job), each priced as the
+    // job; bad_array holds a --array value that cannot be counted.
+    uint32_t array_tasks = 1;
+    std::string bad_array;
 
     // Stratus options (SPANK options, or STRATUS_* variables in the job's SPANK environment).
     std::optional<Arch> arch;                   // nullopt = any
@@ -39,6 +43,7 @@ struct JobRequest {
     std::optional<Capacity> capacity;           // nullopt = the partition's
     std::string cost_center;
     std::optional<double> max_cost_usd;
+    bool max_cost_per_task = false;             // --max-cost=USD/task: each task of an array, not the whole
 
     // Client side only (srun): the architecture of the program the job
     // runs, and its name as the user wrote it, for the architecture guard.
@@ -71,13 +76,31 @@ std::optional<std::string> apply_option(JobRequest& req, Option id, std::string_
 // Unknown names are ignored; the first invalid value's message is returned.
 std::optional<std::string> apply_option_env(JobRequest& req, const char* const* env, size_t count);
 
+// The most GPUs a TRES string may ask for, per entry and in all: more than
+// any machine or job has, and what GpuRequest's counts hold.
+constexpr uint64_t kMaxGpuCount = 0xffffffff;
+
 // Parses Slurm TRES request strings ("gres:gpu:h100:4", "gres/gpu=2",
-// "gpu:4", several joined by ',' or ';') and returns the GPU count and model
-// found, if any. Non-GPU entries are skipped.
+// "gpu:4", several joined by ',' or ';') into the GPU count and model found
+// (nullopt: no GPU entry). Non-GPU entries are skipped; the counts of
+// several GPU entries add up. A count or a sum above kMaxGpuCount is
+// refused: returns what is wrong and the value ("GPU count above
+// 4294967295: 99999999999999999999") and leaves `out` unchanged.
 struct GpuSpec {
     uint32_t count = 0;
     std::string model;
 };
-std::optional<GpuSpec> parse_gpu_tres(std::string_view tres);
+std::optional<std::string> parse_gpu_tres(std::string_view tres, std::optional<GpuSpec>& out);
+
+// Indexes Slurm accepts in an array (MaxArraySize is at most 4000001).
+inline constexpr uint32_t kMaxArrayIndex = 4000000;
+
+// The number of distinct tasks of a job array specification as Slurm reads
+// --array: "0-999", "1,3,5-9", "0-15:4" (a step), "0x1F" (a bit mask),
+// each optionally followed by a "%N" throttle (which limits how many run at
+// once, not how many there are). nullopt for text Slurm would not accept or
+// an index above kMaxArrayIndex. Bounded: at most kMaxArrayIndex + 1 bits of
+// work memory. Never throws except std::bad_alloc.
+std::optional<uint32_t> count_array_tasks(std::string_view spec);
 
 }  // namespace stratus

@@ -1,18 +1,14 @@
 #include "spend_snapshot.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <system_error>
 
 #include "config.hpp"
+#include "file.hpp"
+#include "job_estimate.hpp"
 #include "json.hpp"
 #include "json_value.hpp"
 #include "text.hpp"
@@ -37,13 +33,28 @@ Day need_day(const JsonValue& period, const char* key, size_t index) {
     return *d;
 }
 
+bool within_bound(int64_t cents) noexcept { return cents >= -kMaxSpendCents && cents <= kMaxSpendCents; }
+
+// Adds `cents` to out[key]; false when the total is beyond the bound (or
+// would not even fit in int64: what accounting hands build_spend_snapshot()
+// is not bounded yet).
+bool add_spend(std::map<std::string, int64_t>& out, const std::string& key, int64_t cents) {
+    int64_t& total = out[key];
+    return !__builtin_add_overflow(total, cents, &total) && within_bound(total);
+}
+
+std::string beyond_bound() { return "beyond +/-" + format_cents(kMaxSpendCents); }
+
 void read_amounts(const JsonValue* obj, const std::string& where, bool lower_keys, std::map<std::string, int64_t>& out) {
     if (!obj || obj->is_null()) return;
     if (!obj->is_object()) bad(where + " must be an object");
     for (const auto& [name, amount] : obj->members()) {
         auto cents = amount.cents();
         if (!cents) bad(where + "[\"" + name + "\"]: not a dollar amount");
-        out[lower_keys ? lower(name) : name] += *cents;
+        if (!within_bound(*cents)) bad(where + "[\"" + name + "\"]: " + beyond_bound() + ": " + amount.text());
+        std::string key = lower_keys ? lower(name) : name;
+        if (!add_spend(out, key, *cents))
+            bad(where + ": the amounts of \"" + key + "\" add up to " + beyond_bound());
     }
 }
 
@@ -89,6 +100,18 @@ SpendSnapshot parse_spend_snapshot(std::string_view json) {
         read_amounts(p.find("cost_centers"), where + "cost_centers", false, sp.cost_center_cents);
         s.periods.push_back(std::move(sp));
     }
+    const JsonValue* read_at = doc.find("jobs_read_at");
+    const JsonValue* committed = doc.find("committed");
+    if (read_at && !read_at->is_null()) {
+        auto at = read_at->is_string() ? parse_utc(read_at->text()) : std::nullopt;
+        if (!at) bad("\"jobs_read_at\": not a UTC time (YYYY-MM-DDTHH:MM:SSZ)");
+        if (!committed || !committed->is_object()) bad("\"jobs_read_at\" without a \"committed\" object");
+        s.jobs_read_at = *at;
+        read_amounts(committed->find("accounts"), "committed.accounts", true, s.committed.account_cents);
+        read_amounts(committed->find("cost_centers"), "committed.cost_centers", false, s.committed.cost_center_cents);
+    } else if (committed && !committed->is_null()) {
+        bad("\"committed\" without \"jobs_read_at\"");
+    }
     if (const JsonValue* d = doc.find("default_accounts"); d && !d->is_null()) {
         if (!d->is_object()) bad("\"default_accounts\" must be an object");
         for (const auto& [uid, account] : d->members()) {
@@ -116,6 +139,15 @@ std::string spend_snapshot_json(const SpendSnapshot& s) {
         out += '}';
     }
     out += ']';
+    if (s.jobs_read_at) {
+        out += ",\"jobs_read_at\":";
+        json_escape_to(out, format_utc(*s.jobs_read_at));
+        out += ",\"committed\":{\"accounts\":";
+        write_amounts(out, s.committed.account_cents);
+        out += ",\"cost_centers\":";
+        write_amounts(out, s.committed.cost_center_cents);
+        out += '}';
+    }
     if (!s.default_accounts.empty()) {
         out += ",\"default_accounts\":{";
         bool first = true;
@@ -132,50 +164,22 @@ std::string spend_snapshot_json(const SpendSnapshot& s) {
 }
 
 SpendSnapshot read_spend_snapshot(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::system_error(errno, std::generic_category(), "cannot read " + path);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw std::system_error(EIO, std::generic_category(), "cannot read " + path);
+    std::string text;
     try {
-        return parse_spend_snapshot(text.str());
+        text = read_regular_file(path);
+    } catch (const FileReadError& e) {
+        if (e.error_number() == 0) throw;  // refused: not a regular file, too large
+        throw std::system_error(e.error_number(), std::generic_category(), "cannot read " + path);
+    }
+    try {
+        return parse_spend_snapshot(text);
     } catch (const std::runtime_error& e) {
         throw std::runtime_error(path + ": " + e.what());
     }
 }
 
 void write_spend_snapshot(const std::string& path, const SpendSnapshot& s) {
-    std::string text = spend_snapshot_json(s);
-    std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot create " + tmp);
-    auto fail = [&](const char* what) {
-        int err = errno;
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        throw std::system_error(err, std::generic_category(), std::string(what) + " " + tmp);
-    };
-    size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            fail("cannot write");
-        }
-        done += static_cast<size_t>(n);
-    }
-    if (::fchmod(fd, 0644) != 0) fail("cannot chmod");  // whatever the umask: sbatch reads it too
-    if (::fsync(fd) != 0) fail("cannot fsync");
-    if (::close(fd) != 0) {
-        int err = errno;
-        ::unlink(tmp.c_str());
-        throw std::system_error(err, std::generic_category(), "cannot close " + tmp);
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        int err = errno;
-        ::unlink(tmp.c_str());
-        throw std::system_error(err, std::generic_category(), "cannot rename " + tmp + " to " + path);
-    }
+    write_file_atomically(path, spend_snapshot_json(s), 0644);  // sbatch reads it too
 }
 
 std::vector<PeriodWindow> snapshot_windows(const Config& cfg, std::time_t now) {
@@ -200,12 +204,36 @@ SpendSnapshot build_spend_snapshot(const Config& cfg, std::time_t now, const Spe
         SpendTotals t = source(start_of_day(w.first), std::max(end, start_of_day(w.first)));
         SpendPeriod p;
         p.window = w;
-        for (const auto& [name, cents] : t.account_cents) p.account_cents[lower(name)] += cents;
-        p.cost_center_cents = std::move(t.cost_center_cents);
+        std::string in = " in " + format_day(w.first) + ".." + format_day(w.last);
+        for (const auto& [name, cents] : t.account_cents)
+            if (!add_spend(p.account_cents, lower(name), cents)) bad("account " + lower(name) + ": " + beyond_bound() + in);
+        for (const auto& [name, cents] : t.cost_center_cents)
+            if (!add_spend(p.cost_center_cents, name, cents)) bad("cost center " + name + ": " + beyond_bound() + in);
         s.periods.push_back(std::move(p));
     }
     s.default_accounts = std::move(default_accounts);
     return s;
+}
+
+SpendTotals committed_spend(const std::vector<LiveJobCost>& jobs, std::time_t now) {
+    SpendTotals out;
+    for (const LiveJobCost& j : jobs) {
+        std::optional<JobEstimate> e = read_job_estimate(j.admin_comment);
+        if (!e || !e->highest()) continue;
+        double task = *e->highest() / e->tasks;  // one task's share of the highest estimate
+        double usd = task * j.tasks;
+        if (j.running && j.time_limit_min && *j.time_limit_min > 0) {
+            double limit_s = 60.0 * *j.time_limit_min;
+            double left = std::clamp((limit_s - static_cast<double>(now - j.start)) / limit_s, 0.0, 1.0);
+            usd *= left;
+        }
+        int64_t cents = usd_to_cents(std::min(usd, kMaxUsd));
+        std::string account = lower(j.account.empty() ? e->account : j.account);
+        if (!account.empty() && !add_spend(out.account_cents, account, cents)) bad("account " + account + ": committed " + beyond_bound());
+        if (!e->req.cost_center.empty() && !add_spend(out.cost_center_cents, e->req.cost_center, cents))
+            bad("cost center " + e->req.cost_center + ": committed " + beyond_bound());
+    }
+    return out;
 }
 
 SpendState load_spend_state(const std::string& path, const SpendState* previous) {

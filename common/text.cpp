@@ -146,6 +146,12 @@ std::string format_fixed(double value, int decimals) {
     return ec == std::errc() ? std::string(buf, end) : "?";
 }
 
+std::string format_bytes(uint64_t bytes) {
+    if (bytes != 0 && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+    if (bytes != 0 && bytes % (1u << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
+    return std::to_string(bytes) + " bytes";
+}
+
 std::string format_usd(double usd) { return "$" + format_fixed(usd, usd > 0 && usd < 0.01 ? 4 : 2); }
 
 }  // namespace stratus

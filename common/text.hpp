@@ -40,7 +40,15 @@ std::string format_minutes(uint32_t minutes);
 // "12.3000" for (12.3, 4): fixed notation, correctly rounded.
 std::string format_fixed(double value, int decimals);
 
+// A size for messages: "16 MiB", "64 KiB" when exact, else "1000 bytes".
+std::string format_bytes(uint64_t bytes);
+
 // Dollars with cents, "$12.30"; amounts under a cent keep 4 decimals.
 std::string format_usd(double usd);
+
+// The largest dollar amount Stratus accepts (--max-cost, budgets) or puts
+// on a job (estimates): a trillion. Sums of such amounts in micro-dollars
+// still fit an int64 (9.2e12 dollars), and no real job comes near it.
+inline constexpr double kMaxUsd = 1e12;
 
 }  // namespace stratus

@@ -61,17 +61,6 @@ std::string price_cell(const std::optional<double>& p) {
     return buf;
 }
 
-struct Fd {
-    int fd = -1;
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
-
-[[noreturn]] void fail(const std::string& what, const std::string& path, int err) {
-    throw std::system_error(err, std::generic_category(), what + " " + path);
-}
-
 }  // namespace
 
 std::vector<CatalogRow> build_catalog_rows(const std::string& region, const std::vector<ec2::InstanceTypeInfo>& types,
@@ -128,47 +117,6 @@ std::string catalog_csv(const std::vector<CatalogRow>& rows, const std::vector<s
     return out;
 }
 
-void write_file_atomically(const std::string& path, const std::string& content, unsigned mode) {
-    size_t slash = path.rfind('/');
-    std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-    if (base.empty()) throw std::system_error(EISDIR, std::generic_category(), "cannot write " + path);
-    std::string tmp = (dir == "/" ? "" : dir) + "/." + base + ".tmp-XXXXXX";
-    Fd f;
-    f.fd = ::mkstemp(&tmp[0]);
-    if (f.fd < 0) fail("cannot create a temporary file for", path, errno);
-    bool committed = false;
-    struct Cleanup {
-        const std::string& tmp;
-        const bool& committed;
-        ~Cleanup() {
-            if (!committed) ::unlink(tmp.c_str());
-        }
-    } cleanup{tmp, committed};
-
-    const char* p = content.data();
-    size_t left = content.size();
-    while (left > 0) {
-        ssize_t n = ::write(f.fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            fail("cannot write", tmp, errno);
-        }
-        p += n;
-        left -= static_cast<size_t>(n);
-    }
-    if (::fchmod(f.fd, static_cast<mode_t>(mode)) != 0) fail("cannot chmod", tmp, errno);
-    if (::fsync(f.fd) != 0) fail("cannot fsync", tmp, errno);
-    int fd = f.fd;
-    f.fd = -1;
-    if (::close(fd) != 0) fail("cannot close", tmp, errno);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename " + tmp + " to", path, errno);
-    committed = true;
-    // Make the rename itself durable.
-    Fd d;
-    d.fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (d.fd >= 0) (void)::fsync(d.fd);
-}
 
 CatalogRefresh refresh_catalog(const ClientConfig& config, const std::string& region,
                                const std::vector<std::string>& only) {

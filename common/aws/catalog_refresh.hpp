@@ -54,12 +54,6 @@ std::vector<CatalogRow> build_catalog_rows(const std::string& region, const std:
 // Unknown prices are empty cells.
 std::string catalog_csv(const std::vector<CatalogRow>& rows, const std::vector<std::string>& comment);
 
-// Writes `content` to a temporary file in the same directory, fsyncs it,
-// renames it over `path` and fsyncs the directory: readers see the old
-// file or the new one, never a mix. Throws std::system_error naming the
-// file; on failure `path` is untouched and no temporary file is left.
-void write_file_atomically(const std::string& path, const std::string& content, unsigned mode = 0644);
-
 struct CatalogRefresh {
     std::vector<CatalogRow> rows;
     std::vector<std::string> warnings;

@@ -119,6 +119,17 @@ HttpResponse ServiceClient::call(const std::string& operation, const std::string
                            (protocol_ == Protocol::json_1_0 ? "1.0" : "1.1"),
                        "X-Amz-Target: " + target_prefix_ + "." + operation};
     }
+    // A failure met on this side of the wire, not in an AWS answer.
+    auto found_here = [&](ErrorSource source, const std::string& code, const char* message, unsigned attempts) {
+        AwsError::Details d;
+        d.source = source;
+        d.code = code;
+        d.message = message;
+        d.service = service_name(service_);
+        d.operation = operation;
+        d.attempts = attempts;
+        return AwsError(std::move(d));
+    };
     bool refreshed_credentials = false;
     last_attempts_ = 0;
     for (unsigned attempt = 1;; ++attempt) {
@@ -138,22 +149,12 @@ HttpResponse ServiceClient::call(const std::string& operation, const std::string
             failure = error_from(operation, r);
         } catch (const std::invalid_argument& e) {
             // An unusable request (e.g. a provider handed out empty keys): not retried.
-            AwsError::Details d;
-            d.source = ErrorSource::local;
-            d.code = kCodeInvalidArgument;
-            d.message = e.what();
-            d.service = service_name(service_);
-            d.operation = operation;
-            d.attempts = attempt;
-            throw AwsError(std::move(d));
+            throw found_here(ErrorSource::local, kCodeInvalidArgument, e.what(), attempt);
+        } catch (const ResponseTooLargeError& e) {
+            // The same request would get the same answer: not retried.
+            throw found_here(ErrorSource::response, kCodeResponseTooLarge, e.what(), attempt);
         } catch (const TransportError& e) {
-            AwsError::Details d;
-            d.source = ErrorSource::transport;
-            d.code = e.timeout() ? kCodeTimeout : kCodeNetworkError;
-            d.message = e.what();
-            d.service = service_name(service_);
-            d.operation = operation;
-            failure = AwsError(std::move(d));
+            failure = found_here(ErrorSource::transport, e.timeout() ? kCodeTimeout : kCodeNetworkError, e.what(), attempt);
         }
         // Expired temporary credentials: renew once and resend at once.
         if (!refreshed_credentials && is_expired_credentials(failure->code()) && attempt < config_.retry.max_attempts) {

@@ -67,7 +67,8 @@ public:
     // the policy, and returns the 2xx response. EC2: `body` is the whole
     // form ("Action=...&Version=..."). JSON: the X-Amz-Target header is
     // "<prefix>.<operation>". Throws AwsError (service errors parsed from
-    // the body; attempts() says how many requests were sent), std::bad_alloc,
+    // the body; attempts() says how many requests were sent; a body over
+    // kMaxResponseBytes is ResponseTooLarge, not retried), std::bad_alloc,
     // or std::runtime_error when libcurl cannot be initialised.
     HttpResponse call(const std::string& operation, const std::string& body);
 

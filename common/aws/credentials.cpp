@@ -1,23 +1,26 @@
 #include "aws/credentials.hpp"
 
-#include <fstream>
 #include <sstream>
 
 #include "aws/error.hpp"
 #include "aws/json_doc.hpp"
+#include "file.hpp"
 #include "text.hpp"
 
 namespace stratus::aws {
 
 namespace {
 
+// A shared file that cannot be read counts as absent, and so does one that
+// is not a regular file or holds more than kMaxFileBytes (srun and
+// slurmstepd read these: a FIFO must not hang them).
 bool read_file(const std::string& path, std::string& out) {
     if (path.empty()) return false;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    out = ss.str();
+    try {
+        out = read_regular_file(path);
+    } catch (const FileReadError&) {
+        return false;
+    }
     return true;
 }
 

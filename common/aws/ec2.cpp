@@ -56,6 +56,10 @@ double decimal(const XmlNode& n) {
     return v ? *v : 0;
 }
 
+// An xsd:boolean: EC2 writes "true"/"false", moto 5.1 "True"/"False".
+// Anything else, absence included, is false.
+bool flag(const XmlNode& n) { return iequals(trim(n.text()), "true"); }
+
 std::string text_of(const XmlNode& parent, std::initializer_list<std::string_view> path) {
     return parent.path(path).text();
 }
@@ -251,7 +255,7 @@ Page<InstanceTypeInfo> parse_describe_instance_types(std::string_view xml) {
     for (const XmlNode& it : root.child("instanceTypeSet").children("item")) {
         InstanceTypeInfo t;
         t.instance_type = it.child_text_or_empty("instanceType");
-        t.current_generation = trim(it.child_text_or_empty("currentGeneration")) == "true";
+        t.current_generation = flag(it.child("currentGeneration"));
         for (const XmlNode& a : it.path({"processorInfo", "supportedArchitectures"}).children("item"))
             t.architectures.emplace_back(trim(a.text()));
         t.vcpus = static_cast<uint32_t>(u64(it.path({"vCpuInfo", "defaultVCpus"})));
@@ -273,7 +277,7 @@ Page<InstanceTypeInfo> parse_describe_instance_types(std::string_view xml) {
             if (t.gpus) break;
         }
         XmlNode net = it.child("networkInfo");
-        t.efa = trim(net.child_text_or_empty("efaSupported")) == "true";
+        t.efa = flag(net.child("efaSupported"));
         t.network_performance = net.child_text_or_empty("networkPerformance");
         for (const XmlNode& card : net.child("networkCards").children("item"))
             t.baseline_network_gbps += decimal(card.child("baselineBandwidthInGbps"));
@@ -350,6 +354,8 @@ std::vector<std::vector<T>> batches(const std::vector<T>& all, size_t size) {
 }
 
 constexpr size_t kBatch = 1000;
+// Instances per DescribeInstances answer (see describe_instances).
+constexpr uint32_t kDescribeBatch = 200;
 
 }  // namespace
 
@@ -387,11 +393,12 @@ std::vector<Instance> Ec2Client::describe_instances(const std::vector<std::strin
                                                     const std::vector<Filter>& filters,
                                                     std::optional<uint32_t> page_size) {
     std::vector<std::vector<std::string>> id_batches =
-        instance_ids.empty() ? std::vector<std::vector<std::string>>{{}} : batches(instance_ids, kBatch);
+        instance_ids.empty() ? std::vector<std::vector<std::string>>{{}} : batches(instance_ids, kDescribeBatch);
     std::vector<Instance> out;
     for (const auto& ids : id_batches) {
         // MaxResults cannot be combined with InstanceId.N.
-        std::optional<uint32_t> max = ids.empty() ? std::optional<uint32_t>(page_size.value_or(1000)) : std::nullopt;
+        std::optional<uint32_t> max =
+            ids.empty() ? std::optional<uint32_t>(page_size.value_or(kDescribeBatch)) : std::nullopt;
         auto page = paginate<Instance>(
             "DescribeInstances",
             [&](const std::string& token) { return serialize_describe_instances(ids, filters, token, max); },

@@ -205,8 +205,10 @@ public:
     // may call again themselves should pass their own.
     CreateFleetResult create_fleet(const CreateFleetRequest& r);
     // By ids (empty: all) and/or filters; follows NextToken. Ids are sent
-    // in batches of 1000. `page_size` (5..1000, default 1000) applies to
-    // listings without ids (EC2 refuses MaxResults with InstanceId.N).
+    // in batches of 200; `page_size` (5..1000, default 200) applies to
+    // listings without ids (EC2 refuses MaxResults with InstanceId.N, so a
+    // batch is one answer). 200 keeps an answer well under
+    // kMaxResponseBytes even for instances with 32 network interfaces.
     std::vector<Instance> describe_instances(const std::vector<std::string>& instance_ids,
                                              const std::vector<Filter>& filters = {},
                                              std::optional<uint32_t> page_size = std::nullopt);

@@ -19,7 +19,7 @@ namespace stratus::aws {
 enum class ErrorSource {
     service,    // the service answered with an error document (or a bare 4xx/5xx)
     transport,  // no complete answer: DNS, connection refused/reset, TLS, timeout
-    response,   // a 2xx answer that could not be understood (malformed XML/JSON)
+    response,   // an answer that could not be understood (malformed XML/JSON, too large)
     local,      // no request sent: no credentials, no region, bad argument
 };
 
@@ -27,6 +27,7 @@ enum class ErrorSource {
 inline constexpr const char* kCodeNetworkError = "NetworkError";          // transport, not a timeout
 inline constexpr const char* kCodeTimeout = "RequestTimeout";             // transport: connect or total timeout
 inline constexpr const char* kCodeMalformedResponse = "MalformedResponse";  // response
+inline constexpr const char* kCodeResponseTooLarge = "ResponseTooLarge";    // response: body over kMaxResponseBytes
 inline constexpr const char* kCodeNoCredentials = "NoCredentials";         // local
 inline constexpr const char* kCodeNoRegion = "NoRegion";                   // local
 inline constexpr const char* kCodeInvalidArgument = "InvalidArgument";     // local

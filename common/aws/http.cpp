@@ -48,8 +48,9 @@ std::string_view trim_view(std::string_view s) noexcept {
 }
 
 // curl callbacks: C frames above, so nothing may be thrown out of them.
-// An exception (std::bad_alloc) turns into 0, which makes curl fail the
-// transfer with CURLE_WRITE_ERROR.
+// A body past kMaxResponseBytes, or an exception (std::bad_alloc), turns
+// into 0, which makes curl fail the transfer with CURLE_WRITE_ERROR;
+// `too_large` tells perform() which it was.
 size_t on_body(char* data, size_t size, size_t count, void* userdata) noexcept {
     return guarded("curl write callback", size_t(0), nullptr, [&]() -> size_t {
         Sink* sink = static_cast<Sink*>(userdata);
@@ -187,8 +188,10 @@ HttpResponse CurlTransport::perform(const HttpRequest& req) {
     CURLcode rc = curl_easy_perform(h);
     if (rc != CURLE_OK) {
         std::string what = req.method + " " + req.url + ": ";
-        if (sink.too_large) what += "response larger than " + std::to_string(kMaxResponseBytes >> 20) + " MiB";
-        else what += errbuf[0] ? errbuf : curl_easy_strerror(rc);
+        if (sink.too_large)
+            throw ResponseTooLargeError(what + "response body larger than " + std::to_string(kMaxResponseBytes >> 20) +
+                                        " MiB");
+        what += errbuf[0] ? errbuf : curl_easy_strerror(rc);
         throw TransportError(what, rc == CURLE_OPERATION_TIMEDOUT);
     }
     long status = 0;

@@ -67,13 +67,28 @@ class Transport {
 public:
     virtual ~Transport() = default;
     // Sends one request and returns whatever status came back. Throws
-    // TransportError when there is no complete answer, std::bad_alloc, or
+    // TransportError when there is no complete answer (ResponseTooLargeError
+    // when the body passed kMaxResponseBytes), std::bad_alloc, or
     // std::invalid_argument for an unusable request. Not thread-safe.
     virtual HttpResponse perform(const HttpRequest& request) = 0;
 };
 
-// Largest response body accepted (a bigger one fails with TransportError).
-inline constexpr size_t kMaxResponseBytes = 64u << 20;
+// The body of a response that passed kMaxResponseBytes: the transfer was
+// cut off there. Not a network fault: the same request would get the same
+// answer, so it is not worth retrying.
+class ResponseTooLargeError : public TransportError {
+public:
+    explicit ResponseTooLargeError(const std::string& what) : TransportError(what, false) {}
+};
+
+// Largest response body accepted, counted after curl's decompression (so a
+// gzip bomb is cut off too): 32 MiB. The largest answers Stratus asks for
+// are far below it: a DescribeInstances page of 200 instances (ec2.hpp)
+// with 32 network interfaces each (p5.48xlarge with all its EFA
+// interfaces, ~55 KB of XML apiece) is ~11 MB, a Pricing GetProducts page
+// of 100 products ~4 MB, a DescribeInstanceTypes page of 100 types
+// ~0.5 MB, a DescribeSpotPriceHistory page of 1000 prices ~0.4 MB.
+inline constexpr size_t kMaxResponseBytes = 32u << 20;
 
 class CurlTransport final : public Transport {
 public:

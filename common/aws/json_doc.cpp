@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "aws/http.hpp"
+
 namespace stratus::aws {
 
 namespace {
@@ -20,6 +22,8 @@ JsonPtr checked(json_t* j) {
 }  // namespace
 
 JsonPtr json_parse(std::string_view text) {
+    if (text.size() > kMaxResponseBytes)
+        throw JsonParseError("JSON document larger than " + std::to_string(kMaxResponseBytes >> 20) + " MiB");
     json_error_t err;
     json_t* j = json_loadb(text.data(), text.size(), JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
     if (!j)

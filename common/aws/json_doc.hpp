@@ -29,7 +29,13 @@ public:
 };
 
 // Parses a whole document (any top-level value). Throws JsonParseError
-// with jansson's line:column message.
+// with jansson's line:column message. Bounds: a document over
+// kMaxResponseBytes (http.hpp, 32 MiB; no AWS answer is larger, and
+// Stratus's own JSON files are far smaller) is refused unread; nesting
+// deeper than 2048 arrays/objects is refused by jansson itself
+// (JSON_PARSER_MAX_DEPTH in jansson_config.h, 2048 in 2.14), which also
+// bounds the parser's recursion; AWS's documents nest fewer than 10
+// levels. Duplicate keys are not refused: the last one wins.
 JsonPtr json_parse(std::string_view text);
 // Same, but the top level must be an object.
 JsonPtr json_parse_object(std::string_view text);

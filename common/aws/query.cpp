@@ -33,7 +33,7 @@ std::string percent_decode(std::string_view s) {
 
 }  // namespace
 
-std::string percent_encode(std::string_view s) {
+std::string form_encode(std::string_view s) {
     static const char hex[] = "0123456789ABCDEF";
     std::string out;
     out.reserve(s.size() * 3);
@@ -41,6 +41,8 @@ std::string percent_encode(std::string_view s) {
         unsigned char c = static_cast<unsigned char>(ch);
         if (unreserved(c)) {
             out += ch;
+        } else if (c == ' ') {
+            out += '+';
         } else {
             out += '%';
             out += hex[c >> 4];
@@ -76,9 +78,9 @@ std::string QueryParams::encode() const {
     std::string out;
     for (const auto& p : params_) {
         if (!out.empty()) out += '&';
-        out += percent_encode(p.first);
+        out += form_encode(p.first);
         out += '=';
-        out += percent_encode(p.second);
+        out += form_encode(p.second);
     }
     return out;
 }

@@ -1,8 +1,11 @@
 // application/x-www-form-urlencoded bodies for the EC2 Query API.
 //
-// Encoding follows RFC 3986 as AWS does: A-Z a-z 0-9 - _ . ~ stay, every
-// other byte (UTF-8 bytes included) becomes %XX with upper-case hex; a
-// space is %20, never '+'.
+// Encoded byte for byte as botocore, AWS's Python SDK, encodes them (its
+// Query serializer hands the parameters to Python's urllib.parse.urlencode,
+// i.e. quote_plus): A-Z a-z 0-9 - _ . ~ stay, a space becomes '+', every
+// other byte (UTF-8 bytes included) %XX with upper-case hex. A verifier
+// that decodes the form and encodes it again before checking the
+// signature (moto does) then hashes the very bytes that were signed.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +16,8 @@
 
 namespace stratus::aws {
 
-std::string percent_encode(std::string_view s);
+// One name or value of a form body, encoded as above.
+std::string form_encode(std::string_view s);
 
 // Ordered name=value pairs; encode() keeps insertion order.
 class QueryParams {

@@ -2,8 +2,8 @@
 //
 // Retried: throttling (EC2 RequestLimitExceeded, JSON ThrottlingException,
 // HTTP 429, ...), HTTP 5xx and transport failures (connection errors and
-// timeouts). Never retried: any other 4xx, malformed 2xx answers, local
-// errors. The wait is an exponential back-off with jitter, from a base
+// timeouts). Never retried: any other 4xx, malformed or too large answers,
+// local errors. The wait is an exponential back-off with jitter, from a base
 // that is larger for throttling; a wait the service asked for
 // (retryAfterSeconds, Retry-After) is honoured as a lower bound.
 #pragma once

@@ -3,7 +3,11 @@
 // http://ec2.amazonaws.com/doc/2016-11-15/ are ignored), so parsers read
 // EC2 responses with or without the namespace declaration.
 //
-// Parsing never touches the network and never expands external entities.
+// A document with a DTD (<!DOCTYPE ...>, internal subset or external) is
+// refused before any declaration in it is read: AWS never sends one, and
+// entities (billion laughs, external entities) can only be declared there.
+// So no entity beyond the five predefined ones and character references is
+// ever expanded, and parsing never touches the network or the file system.
 // libxml2 is initialised once per process (thread-safe).
 #pragma once
 
@@ -42,7 +46,8 @@ public:
     std::vector<XmlNode> children(std::string_view local_name = {}) const;
     // child(a).child(b)... ; empty when any step is missing.
     XmlNode path(std::initializer_list<std::string_view> names) const noexcept;
-    // The concatenated text content ("" for an empty node).
+    // The concatenated text of all descendant text and CDATA nodes, in
+    // document order ("" for an empty node). Linear in the text's size.
     std::string text() const;
     // Text of child(local_name), nullopt when the child is absent.
     std::optional<std::string> child_text(std::string_view local_name) const;
@@ -56,7 +61,8 @@ private:
 class XmlDoc {
 public:
     // Parses a complete document. Throws XmlParseError with libxml2's
-    // message (line number included) for anything not well-formed.
+    // message (line number included) for anything not well-formed, and for
+    // a document with a DTD; std::bad_alloc.
     static XmlDoc parse(std::string_view text);
 
     XmlNode root() const noexcept;

@@ -64,40 +64,6 @@ Wait classify_reason(std::string_view r) noexcept {
     return Wait::other;
 }
 
-uint32_t count_array_tasks(std::string_view s) noexcept {
-    if (size_t pct = s.find('%'); pct != std::string_view::npos) s = s.substr(0, pct);
-    if (s.empty()) return 0;
-    uint64_t total = 0;
-    auto number = [](std::string_view t, uint64_t& v) {
-        if (t.empty() || t.size() > 10) return false;
-        v = 0;
-        for (char c : t) {
-            if (c < '0' || c > '9') return false;
-            v = v * 10 + static_cast<uint64_t>(c - '0');
-        }
-        return true;
-    };
-    while (!s.empty()) {
-        size_t comma = s.find(',');
-        std::string_view item = s.substr(0, comma);
-        s = comma == std::string_view::npos ? std::string_view() : s.substr(comma + 1);
-        uint64_t step = 1, lo = 0, hi = 0;
-        if (size_t colon = item.find(':'); colon != std::string_view::npos) {
-            if (!number(item.substr(colon + 1), step) || step == 0) return 0;
-            item = item.substr(0, colon);
-        }
-        if (size_t dash = item.find('-'); dash != std::string_view::npos) {
-            if (!number(item.substr(0, dash), lo) || !number(item.substr(dash + 1), hi) || hi < lo) return 0;
-        } else {
-            if (!number(item, lo)) return 0;
-            hi = lo;
-        }
-        total += (hi - lo) / step + 1;
-        if (total > 0xffffffffu) return 0xffffffffu;
-    }
-    return static_cast<uint32_t>(total);
-}
-
 const char* mode_name(Mode m) noexcept {
     switch (m) {
     case Mode::pcs: return "pcs";
@@ -345,8 +311,10 @@ Plan plan(const Config& cfg, const PlanInput& in, const State& state) {
         const PartitionConfig& p = cfg.partitions[pi];
         PartitionPlan& pp = out.partitions[pi];
         Work& w = work[pi];
-        if (b.pcs_cluster.empty() || p.pcs_node_group.empty()) pp.mode = w.supply.has_cloud ? Mode::self_managed : Mode::none;
-        else pp.mode = Mode::pcs;
+        // On a PCS cluster (PcsCluster=) PCS owns every node: a partition
+        // without PcsNodeGroup= is left to it, never powered up or down.
+        if (!b.pcs_cluster.empty()) pp.mode = p.pcs_node_group.empty() ? Mode::none : Mode::pcs;
+        else pp.mode = w.supply.has_cloud ? Mode::self_managed : Mode::none;
         // Price of one node: the cheapest fitting type of the pending jobs
         // (the dearest of those when they differ); no demand: the cheapest type.
         std::optional<double> price;
@@ -448,8 +416,9 @@ Plan plan(const Config& cfg, const PlanInput& in, const State& state) {
         if (pp.mode == Mode::none) {
             pp.capacity_needed = true;
             if (pp.demand)
-                pp.reasons.push_back(p.pcs_node_group.empty() ? "no CLOUD nodes and no PcsNodeGroup: nothing to scale"
-                                                              : "PcsNodeGroup set but no PcsCluster: nothing to scale");
+                pp.reasons.push_back(!b.pcs_cluster.empty() ? "no PcsNodeGroup on a PCS cluster: left to PCS"
+                                     : p.pcs_node_group.empty() ? "no CLOUD nodes and no PcsNodeGroup: nothing to scale"
+                                                                : "PcsNodeGroup set but no PcsCluster: nothing to scale");
             continue;
         }
 

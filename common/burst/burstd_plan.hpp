@@ -61,12 +61,6 @@ bool wait_counts(Wait w) noexcept;
 // names are `other`.
 Wait classify_reason(std::string_view slurm_reason) noexcept;
 
-// How many tasks a pending job array record stands for, from Slurm's
-// ArrayTaskId text ("1-100:2,105,200-201%10"): 53 here. A "%N" limit of
-// simultaneously running tasks is not a cap on the count (the tasks still
-// wait). 0 for text that is not an array task list.
-uint32_t count_array_tasks(std::string_view tasks) noexcept;
-
 struct PendingJob {
     uint32_t job_id = 0;
     uint32_t count = 1;  // jobs this record stands for (pending array tasks)

@@ -8,6 +8,23 @@
 
 namespace stratus::burst {
 
+bool instance_not_found(const aws::AwsError& e) noexcept {
+    return e.code().rfind("InvalidInstanceID.NotFound", 0) == 0;
+}
+
+std::vector<ec2::Instance> describe_known(Ec2Api& ec2, const std::vector<std::string>& ids) {
+    if (ids.empty()) return {};
+    try {
+        return ec2.describe_instances(ids, {});
+    } catch (const aws::AwsError& e) {
+        if (!instance_not_found(e)) throw;
+    }
+    std::vector<ec2::Instance> out;
+    for (const std::vector<std::string>& chunk : batches(ids, 200))
+        for (ec2::Instance& i : ec2.describe_instances({}, {ec2::Filter{"instance-id", chunk}})) out.push_back(std::move(i));
+    return out;
+}
+
 std::string fleet_client_token(const std::string& cluster, std::vector<NodeGeneration> nodes, unsigned attempt) {
     std::sort(nodes.begin(), nodes.end(),
               [](const NodeGeneration& a, const NodeGeneration& b) { return a.node < b.node; });

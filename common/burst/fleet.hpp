@@ -1,6 +1,7 @@
 // Building CreateFleet requests and reading their answers: batches,
 // idempotency tokens, overrides in price order, tags, and the text a
-// failed launch leaves on the Slurm node.
+// failed launch leaves on the Slurm node; looking launched instances up
+// by id.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +34,18 @@ std::vector<std::vector<T>> batches(const std::vector<T>& items, size_t size) {
                          items.begin() + static_cast<std::ptrdiff_t>(std::min(items.size(), i + size)));
     return out;
 }
+
+// EC2's error for an instance id it does not know (InvalidInstanceID.NotFound).
+bool instance_not_found(const aws::AwsError& e) noexcept;
+
+// The instances EC2 knows among `ids`, in any state; an id it does not
+// know (not yet, eventual consistency; or no more, terminated long ago) is
+// simply absent. By InstanceId.N first; EC2 fails that whole call with
+// InvalidInstanceID.NotFound when it does not know one id, and then the
+// ids are asked again by the instance-id filter (200 values a call), which
+// lists the known ones and leaves the others out. Throws aws::AwsError for
+// any other failure.
+std::vector<ec2::Instance> describe_known(Ec2Api& ec2, const std::vector<std::string>& ids);
 
 // A node of a launch with the launch generation its record holds.
 struct NodeGeneration {

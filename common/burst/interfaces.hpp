@@ -1,6 +1,6 @@
 // What the burst core (stratus-resume, stratus-suspend, reconcile) needs
 // from the outside world, as interfaces: EC2, Slurm, a log and a clock.
-// The tools implement Slurm with libslurm (tools/slurm_libslurm.cpp) and
+// The tools implement Slurm with libslurm (slurm/slurm_burst.cpp) and
 // EC2 with common/aws (Ec2ClientApi below); unit tests script both.
 // No Slurm headers here.
 #pragma once
@@ -28,7 +28,9 @@ class Ec2Api {
 public:
     virtual ~Ec2Api() = default;
     virtual ec2::CreateFleetResult create_fleet(const ec2::CreateFleetRequest& r) = 0;
-    // By ids (empty: all) and/or filters, all pages.
+    // By ids (empty: all) and/or filters, all pages. By ids, as EC2 does,
+    // the whole call fails with InvalidInstanceID.NotFound when one id is
+    // unknown (describe_known in fleet.hpp copes with that).
     virtual std::vector<ec2::Instance> describe_instances(const std::vector<std::string>& ids,
                                                           const std::vector<ec2::Filter>& filters) = 0;
     virtual std::vector<ec2::InstanceStateChange> terminate_instances(const std::vector<std::string>& ids) = 0;
@@ -62,6 +64,11 @@ struct NodeAddress {
     std::string node, addr, hostname;
 };
 
+// The EC2 instance behind a node ("" and "": none, as after suspend).
+struct NodeInstance {
+    std::string node, instance_id, instance_type;
+};
+
 // What the core needs to know about a job it launches nodes for.
 struct JobInfo {
     uint32_t job_id = 0;
@@ -89,6 +96,10 @@ public:
     virtual ~SlurmApi() = default;
     // NodeAddr/NodeHostname of each node (back to the node name on suspend).
     virtual std::string set_addresses(const std::vector<NodeAddress>& nodes) = 0;
+    // Each node's InstanceId and InstanceType, where the Slurm release keeps
+    // them (23.11+: `scontrol show node`, `sacctmgr show instance`); a
+    // no-op on older releases. One update per node (the ids differ).
+    virtual std::string set_instances(const std::vector<NodeInstance>& nodes) = 0;
     // The nodes could not be started: DOWN with `reason` (slurmctld requeues
     // their batch jobs), then powered down so that they show "down~" with
     // the reason until returned to service (return_to_service).

@@ -107,6 +107,33 @@ ReconcileResult reconcile(BurstContext& ctx) {
     std::vector<std::string> names;
     for (const auto& [node, r] : snapshot.nodes)
         if (r.has_instance()) names.push_back(node);
+    // A recorded instance the tag listing misses (its tag removed by hand,
+    // ClusterName changed, launched after the listing, or an EC2 that does
+    // not tag fleet instances, as moto) is asked for by id: taking it for
+    // vanished would drop the only record of an instance that may still run,
+    // and no rule would ever terminate it. Only EC2 not knowing the id makes
+    // it one.
+    std::set<std::string> listed;
+    for (const ec2::Instance& i : instances) listed.insert(i.instance_id);
+    std::map<std::string, std::string> unlisted;  // instance id -> node
+    for (const auto& [node, r] : snapshot.nodes)
+        if (r.has_instance() && !listed.count(r.instance_id)) unlisted[r.instance_id] = node;
+    try {
+        std::vector<std::string> unlisted_ids;
+        for (const auto& [id, node] : unlisted) unlisted_ids.push_back(id);
+        for (ec2::Instance& i : describe_known(ctx.ec2, unlisted_ids)) {
+            auto u = unlisted.find(i.instance_id);
+            if (u == unlisted.end()) continue;
+            ctx.log.warning("reconcile: " + i.instance_id + " (" + i.state + ") of node " + u->second +
+                            " is not listed by its tag " + kTagCluster + "=" + b.cluster_name +
+                            " (tag removed, ClusterName changed, or launched since); found by its id");
+            instances.push_back(std::move(i));
+        }
+    } catch (const aws::AwsError& e) {
+        out.errors.push_back(std::string("DescribeInstances (recorded instances not tagged): ") + e.what());
+        ctx.log.error("reconcile: " + out.errors.back() + "; nothing done");
+        return out;
+    }
     std::optional<std::vector<SlurmNode>> slurm_nodes;
     if (!names.empty()) slurm_nodes = ctx.slurm.nodes(names);
     else slurm_nodes = std::vector<SlurmNode>{};
@@ -117,7 +144,7 @@ ReconcileResult reconcile(BurstContext& ctx) {
     size_t live_count = 0;
     for (const ec2::Instance& i : instances) live_count += live(i.state);
     ctx.log.info("reconcile: " + std::to_string(live_count) + " live instance(s) tagged " + kTagCluster + "=" +
-                 b.cluster_name + ", " + std::to_string(names.size()) + " node record(s) with an instance");
+                 b.cluster_name + " or recorded, " + std::to_string(names.size()) + " node record(s) with an instance");
 
     // Terminations.
     std::vector<std::string> ids;
@@ -125,6 +152,7 @@ ReconcileResult reconcile(BurstContext& ctx) {
         ctx.log.warning("reconcile: terminating " + t.instance_id + ": " + t.why);
         ids.push_back(t.instance_id);
     }
+    const std::set<std::string> terminating(ids.begin(), ids.end());
     std::set<std::string> terminated;
     if (!ids.empty()) {
         try {
@@ -175,6 +203,8 @@ ReconcileResult reconcile(BurstContext& ctx) {
             if (r.status != kNodeFailed) r.status = kNodeIdle;
         }
         for (const ReconcilePlan::PowerDown& p : plan.power_down) {
+            // A stopped instance is forgotten only once its termination is accepted.
+            if (terminating.count(p.instance_id) && !terminated.count(p.instance_id)) continue;
             auto it = st.nodes.find(p.node);
             if (it == st.nodes.end() || it->second.instance_id != p.instance_id) continue;
             NodeRecord& r = it->second;

@@ -15,10 +15,13 @@
 //    (not powering up), older than OrphanGracePeriod -> terminated, record
 //    cleared (slurmctld gave up on the node without calling SuspendProgram);
 //  - vanished: a record's instance that EC2 lists as shutting-down,
-//    terminated, stopping or stopped, or no longer lists, when the record is
-//    older than min(OrphanGracePeriod, 60 s) (EC2 is eventually consistent)
-//    -> the node is powered down (POWER_DOWN_FORCE: Slurm requeues its batch
-//    jobs), a stopped instance is terminated, the record cleared;
+//    terminated, stopping or stopped, or does not know at all (neither
+//    listed by the tag nor found by its id), when the record is older than
+//    min(OrphanGracePeriod, 60 s) (EC2 is eventually consistent) -> the node
+//    is powered down (POWER_DOWN_FORCE: Slurm requeues its batch jobs), a
+//    stopped instance is terminated, the record cleared (a stopped
+//    instance's only once EC2 accepted its termination: an instance is
+//    never forgotten while it may still exist);
 //  - failed nodes whose retry time has come (CapacityAvoidTime after the
 //    failure, or the end of protected mode) -> State=RESUME (idle~ again);
 //  - expired capacity avoidance and protected modes past
@@ -50,7 +53,9 @@ struct ReconcilePlan {
     std::vector<std::string> end_protected;      // partitions
 };
 
-// `instances`: everything EC2 lists with the cluster's tag (all states).
+// `instances`: everything EC2 lists with the cluster's tag (all states),
+// and the records' instances that listing missed as EC2 describes them by
+// id; a record's instance in neither is one EC2 does not know.
 // `slurm_nodes`: Slurm's view of the records' nodes, nullopt when unknown
 // (the leaked rule is skipped then).
 ReconcilePlan plan_reconcile(const BurstState& state, const std::vector<ec2::Instance>& instances,
@@ -64,8 +69,9 @@ struct ReconcileResult {
 };
 
 // Lists the cluster's instances (DescribeInstances, filter
-// tag:stratus:cluster), asks Slurm about the records' nodes, plans, and
-// carries the plan out, logging every decision. Throws StateError when
+// tag:stratus:cluster), looks up by id the recorded instances not listed
+// (describe_known, fleet.hpp), asks Slurm about the records' nodes, plans,
+// and carries the plan out, logging every decision. Throws StateError when
 // StateDir cannot be used; AWS errors end the run early and are reported
 // in `errors` (nothing is terminated on a partial listing).
 ReconcileResult reconcile(BurstContext& ctx);

@@ -84,6 +84,18 @@ private:
 
 void Resumer::load_jobs(const ResumeRequest& req) {
     for (const ResumeJob& j : req.jobs) {
+        // Releases after 22.05 write each job's partition and sharing into the
+        // resume file: a job that shares its nodes needs nothing more (only
+        // a job with whole nodes to itself gets job tags and its capacity,
+        // which need its user, account and AdminComment from slurmctld).
+        if (!j.partition.empty() && j.exclusive && !*j.exclusive) {
+            JobInfo job;
+            job.job_id = j.job_id;
+            job.partition = j.partition;
+            jobs_[j.job_id] = job;
+            for (const std::string& n : j.nodes) preferred_.emplace(n, job.partition);
+            continue;
+        }
         std::optional<JobInfo> info = ctx_.slurm.load_job(j.job_id);
         JobInfo job;
         if (info) {
@@ -390,29 +402,17 @@ void Resumer::resolve_addresses() {
         std::vector<std::string> ids;
         for (const auto& [id, a] : pending) ids.push_back(id);
         try {
-            // By InstanceId.N; when EC2 does not know an id yet (it is
-            // eventually consistent) the whole call fails, so then by
-            // filter, where such an id is simply missing.
-            std::vector<ec2::Instance> listed;
-            try {
-                listed = ctx_.ec2.describe_instances(ids, {});
-            } catch (const AwsError& e) {
-                if (e.code().rfind("InvalidInstanceID.NotFound", 0) != 0) throw;
-                for (const std::vector<std::string>& chunk : batches(ids, 200))
-                    for (ec2::Instance& i : ctx_.ec2.describe_instances({}, {ec2::Filter{"instance-id", chunk}}))
-                        listed.push_back(std::move(i));
-            }
-            {
-                for (ec2::Instance& i : listed) {
-                    if (!pending.count(i.instance_id)) continue;
-                    if (i.state == "shutting-down" || i.state == "terminated" || i.state == "stopping" ||
-                        i.state == "stopped") {
-                        dead[i.instance_id] = "instance " + i.instance_id + " is " + i.state + " right after launch";
-                        pending.erase(i.instance_id);
-                    } else if (!i.private_ip.empty()) {
-                        pending.erase(i.instance_id);
-                        found[i.instance_id] = std::move(i);
-                    }
+            // EC2 is eventually consistent: an id it does not know yet is
+            // missing from the answer, and asked again next time.
+            for (ec2::Instance& i : describe_known(ctx_.ec2, ids)) {
+                if (!pending.count(i.instance_id)) continue;
+                if (i.state == "shutting-down" || i.state == "terminated" || i.state == "stopping" ||
+                    i.state == "stopped") {
+                    dead[i.instance_id] = "instance " + i.instance_id + " is " + i.state + " right after launch";
+                    pending.erase(i.instance_id);
+                } else if (!i.private_ip.empty()) {
+                    pending.erase(i.instance_id);
+                    found[i.instance_id] = std::move(i);
                 }
             }
         } catch (const AwsError& e) {
@@ -469,6 +469,13 @@ void Resumer::resolve_addresses() {
         ctx_.log.info("node " + n.node + ": NodeAddr=" + n.addr + " NodeHostname=" + n.hostname);
         started_.push_back(n.node);
     }
+    // For people and Slurm's accounting (23.11+); the records above are what
+    // Stratus itself relies on, so a failure here is only a warning.
+    std::vector<NodeInstance> instances;
+    for (const Assigned* a : ok)
+        instances.push_back(NodeInstance{a->node, a->instance_id, found.at(a->instance_id).instance_type});
+    if (std::string ierr = ctx_.slurm.set_instances(instances); !ierr.empty())
+        ctx_.log.warning("cannot set InstanceId/InstanceType of " + std::to_string(instances.size()) + " node(s): " + ierr);
 }
 
 // stratus:node and Name on each started instance, once the nodes are

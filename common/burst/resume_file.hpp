@@ -7,6 +7,7 @@
 // "extra". Every member is optional here; unknown members are ignored.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -14,7 +15,18 @@
 #include <string_view>
 #include <vector>
 
+#include "hostlist.hpp"
+
 namespace stratus::burst {
+
+// Bounds on one SLURM_RESUME_FILE. The file itself: room for some 80000
+// jobs of 200 bytes as Slurm writes them. Its hostlists together
+// (all_nodes and every job's nodes and nodes_alloc, counted as
+// hostlist_size() counts them): as many names and bytes as one hostlist
+// may expand to, so that a file costs no more than one large hostlist.
+inline constexpr size_t kMaxResumeFileSize = size_t{16} << 20;
+inline constexpr size_t kMaxResumeFileHosts = kMaxHostlistHosts;
+inline constexpr size_t kMaxResumeFileNameBytes = kMaxHostlistBytes;
 
 struct ResumeJob {
     uint32_t job_id = 0;
@@ -37,8 +49,10 @@ public:
 };
 
 // Parses the JSON text of SLURM_RESUME_FILE. Throws ResumeFileError for
-// text that is not a JSON object or a hostlist that cannot be expanded.
-// Nodes named by jobs but missing from all_nodes are added to `nodes`.
+// text that is not a JSON object, a hostlist that cannot be expanded, or
+// hostlists that name more than the bounds above together (checked before
+// any is expanded). Nodes named by jobs but missing from all_nodes are
+// added to `nodes`.
 ResumeRequest parse_resume_file(std::string_view json);
 
 // The request from the hostlist argument alone (no job information).
@@ -47,7 +61,8 @@ ResumeRequest resume_request_from_hostlist(std::string_view hostlist);
 
 // Reads the file named by SLURM_RESUME_FILE (slurmctld keeps it open only
 // while ResumeProgram runs: read it first). nullopt when `path` is empty;
-// throws ResumeFileError when it cannot be read.
+// throws ResumeFileError when it cannot be read, is not a regular file or
+// holds more than kMaxResumeFileSize.
 std::optional<std::string> read_resume_file(const std::string& path);
 
 }  // namespace stratus::burst

@@ -9,9 +9,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <system_error>
 #include <thread>
 
 #include "aws/json_doc.hpp"
+#include "file.hpp"
 
 namespace stratus::burst {
 
@@ -201,23 +203,19 @@ private:
     Fd fd_;
 };
 
+// The largest state.json we read: a node's record takes under 500 bytes,
+// so this holds over 250,000 nodes. More than kMaxFileBytes because
+// refusing the file stops every resume and suspend, and only the burst
+// tools read it (never slurmctld).
+constexpr size_t kMaxStateBytes = 128u << 20;
+
 BurstState read_state(const std::string& path) {
-    Fd f;
-    f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (f.fd < 0) {
-        if (errno == ENOENT) return BurstState{};
-        throw StateError(sys_error("cannot read", path));
-    }
     std::string text;
-    char buf[65536];
-    for (;;) {
-        ssize_t n = ::read(f.fd, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw StateError(sys_error("cannot read", path));
-        }
-        if (n == 0) break;
-        text.append(buf, static_cast<size_t>(n));
+    try {
+        text = read_regular_file(path, kMaxStateBytes);
+    } catch (const FileReadError& e) {
+        if (e.error_number() == ENOENT) return BurstState{};
+        throw StateError(e.what());
     }
     try {
         return parse_state(text);
@@ -227,46 +225,6 @@ BurstState read_state(const std::string& path) {
 }
 
 }  // namespace
-
-void write_file_durably(const std::string& path, const std::string& content, unsigned mode) {
-    size_t slash = path.find_last_of('/');
-    std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    {
-        Fd f;
-        f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-        if (f.fd < 0) throw StateError(sys_error("cannot create", tmp));
-        const char* p = content.data();
-        size_t left = content.size();
-        while (left > 0) {
-            ssize_t n = ::write(f.fd, p, left);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                int e = errno;
-                ::unlink(tmp.c_str());
-                errno = e;
-                throw StateError(sys_error("cannot write", tmp));
-            }
-            p += n;
-            left -= static_cast<size_t>(n);
-        }
-        if (::fsync(f.fd) != 0) {
-            int e = errno;
-            ::unlink(tmp.c_str());
-            errno = e;
-            throw StateError(sys_error("cannot fsync", tmp));
-        }
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        int e = errno;
-        ::unlink(tmp.c_str());
-        errno = e;
-        throw StateError(sys_error("cannot rename " + tmp + " to", path));
-    }
-    Fd d;
-    d.fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (d.fd >= 0) (void)::fsync(d.fd);
-}
 
 StateStore::StateStore(std::string dir) : dir_(std::move(dir)) {
     while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
@@ -281,7 +239,11 @@ void StateStore::update(const std::function<void(BurstState&)>& f) {
     DirLock lock(dir_);
     BurstState s = read_state(path());
     f(s);
-    write_file_durably(path(), serialize_state(s), 0644);
+    try {
+        write_file_atomically(path(), serialize_state(s), 0644);
+    } catch (const std::system_error& e) {
+        throw StateError(e.what());
+    }
 }
 
 }  // namespace stratus::burst

@@ -79,7 +79,8 @@ public:
 
     // A snapshot, read under the lock. A missing file is an empty state;
     // an unreadable or corrupt one throws StateError (never treated as
-    // empty: reconcile would take every instance for an orphan).
+    // empty: reconcile would take every instance for an orphan), and so
+    // does one that is not a regular file or holds more than 128 MiB.
     BurstState load() const;
     // Locks, loads, calls f(state), writes the result atomically, unlocks.
     // Throws StateError (lock, read, parse, write failures) and whatever f
@@ -92,10 +93,5 @@ public:
 private:
     std::string dir_;
 };
-
-// Writes `content` to `path` atomically and durably: PATH.tmp.PID in the
-// same directory, fsync, rename over PATH, fsync of the directory.
-// Throws StateError naming the path and the system error.
-void write_file_durably(const std::string& path, const std::string& content, unsigned mode = 0644);
 
 }  // namespace stratus::burst

@@ -10,12 +10,6 @@
 
 namespace stratus::burst {
 
-namespace {
-
-bool not_found(const aws::AwsError& e) { return e.code().rfind("InvalidInstanceID.NotFound", 0) == 0; }
-
-}  // namespace
-
 // Terminates `ids`; an id EC2 no longer knows fails the whole call, so on
 // InvalidInstanceID.NotFound the ids still listed are terminated alone.
 // Returns the ids terminated (or already gone); throws AwsError otherwise.
@@ -25,16 +19,15 @@ static std::vector<std::string> terminate_known(Ec2Api& ec2, const std::vector<s
         ec2.terminate_instances(ids);
         return ids;
     } catch (const aws::AwsError& e) {
-        if (!not_found(e)) throw;
+        if (!instance_not_found(e)) throw;
         log.info("TerminateInstances: " + std::string(e.what()) + "; terminating those EC2 still lists");
     }
     std::vector<std::string> alive;
     std::set<std::string> listed;
-    for (const std::vector<std::string>& chunk : batches(ids, 200))
-        for (const ec2::Instance& i : ec2.describe_instances({}, {ec2::Filter{"instance-id", chunk}})) {
-            listed.insert(i.instance_id);
-            if (i.state != "terminated" && i.state != "shutting-down") alive.push_back(i.instance_id);
-        }
+    for (const ec2::Instance& i : describe_known(ec2, ids)) {
+        listed.insert(i.instance_id);
+        if (i.state != "terminated" && i.state != "shutting-down") alive.push_back(i.instance_id);
+    }
     for (const std::string& id : ids)
         if (!listed.count(id)) log.info(id + ": EC2 no longer lists it");
     if (!alive.empty()) ec2.terminate_instances(alive);
@@ -119,12 +112,18 @@ SuspendResult suspend(BurstContext& ctx, const std::vector<std::string>& nodes) 
     }
 
     std::vector<NodeAddress> addresses;
-    for (const std::string& n : nodes) addresses.push_back(NodeAddress{n, n, n});
+    std::vector<NodeInstance> no_instances;
+    for (const std::string& n : nodes) {
+        addresses.push_back(NodeAddress{n, n, n});
+        no_instances.push_back(NodeInstance{n, "", ""});
+    }
     std::string err = ctx.slurm.set_addresses(addresses);
     if (!err.empty()) {
         ctx.log.warning("cannot set NodeAddr/NodeHostname of " + hosts(nodes) + " back to their names: " + err);
         out.errors.push_back(err);
     }
+    if (std::string ierr = ctx.slurm.set_instances(no_instances); !ierr.empty())
+        ctx.log.warning("cannot clear InstanceId/InstanceType of " + hosts(nodes) + ": " + ierr);
     ctx.log.info("suspend done: " + std::to_string(out.terminated.size()) + " instance(s) terminated" +
                  (out.errors.empty() ? "" : ", " + std::to_string(out.errors.size()) + " error(s)"));
     return out;

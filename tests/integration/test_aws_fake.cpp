@@ -1,6 +1,7 @@
 // Integration test of the AWS client core (common/aws/) against the local
 // fake AWS (tests/fake_aws/fake_aws.py), which checks every SigV4 signature:
-// every client operation, every fault kind, a wrong secret, instance-role
+// every client operation, every fault kind, a wrong secret, bodies checked
+// as moto checks them (re-encoded as botocore encodes), instance-role
 // credentials from the fake IMDS with their refresh, and
 // `stratus-catalog refresh` feeding `stratus-catalog list`.
 //
@@ -289,6 +290,30 @@ void test_ec2_operations() {
     CHECK(fake->calls("DescribeSpotPriceHistory").size() - before == 3, "3 pages");
     auto latest = latest_spot_prices(spot);
     CHECK(latest.size() == 2, "%zu", latest.size());
+}
+
+// The fake checking signatures as moto does, over the form encoded again
+// the way botocore encodes it: every body must already be in that form.
+void test_ec2_form_as_botocore_encodes() {
+    fake->control("POST", "config", R"({"verify_reencoded_form": true})");
+    ec2::Ec2Client ec2(config());
+    ec2::CreateFleetRequest r = fleet({"c7g.large"}, 1);  // tagged "node 1/2+x", template "stratus-nodes"
+    r.launch_template_configs[0].launch_template = {"", "stratus nodes", "$Latest"};
+    auto result = ec2.create_fleet(r);
+    CHECK(result.instances.size() == 1, "%zu launched", result.instances.size());
+    std::vector<std::string> ids;
+    for (const auto& i : result.instances) ids.push_back(i.instance_id);
+    const std::vector<ec2::Tag> tags = {{"k 1", "a b"}, {"k2", "x+y/z=1&2"}, {"k3", "*!'()~%20"},
+                                        {"k4", "caf\xc3\xa9 \xe2\x82\xac" "5"}, {"k5", "~`@#^[]{}|\\:;\"<>,?"}};
+    ec2.create_tags(ids, tags);
+    auto listed = ec2.describe_instances({}, {{"tag:k 1", {"a b"}}, {"tag:Name", {"node 1/2+x"}}});
+    CHECK(listed.size() == 1, "%zu listed by tags with spaces", listed.size());
+    for (const auto& i : listed)
+        for (const auto& t : tags) CHECK(i.tag(t.key) == t.value, "tag %s: %s", t.key.c_str(), i.tag(t.key).c_str());
+    for (const char* op : {"CreateFleet", "CreateTags", "DescribeInstances"})
+        for (const auto& c : fake->calls(op))
+            CHECK(json_is_true(json_object_get(c.get(), "signature_ok")), "%s: %s", op,
+                  json_string(c.get(), "auth_detail").value_or("").c_str());
 }
 
 void test_service_specific_endpoint() {
@@ -702,6 +727,7 @@ int main() {
         fake = &f;
         std::printf("fake AWS at %s\n", f.url().c_str());
         run("ec2_operations", test_ec2_operations);
+        run("ec2_form_as_botocore_encodes", test_ec2_form_as_botocore_encodes);
         run("service_specific_endpoint", test_service_specific_endpoint);
         run("faults", test_faults);
         run("wrong_secret", test_wrong_secret);

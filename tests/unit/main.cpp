@@ -45,6 +45,7 @@ int main() {
     tmp_root = tmpl;
 
     SRunner* sr = srunner_create(text_suite());
+    srunner_add_suite(sr, file_suite());
     srunner_add_suite(sr, conf_suite());
     srunner_add_suite(sr, catalog_suite());
     srunner_add_suite(sr, request_suite());

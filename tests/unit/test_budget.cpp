@@ -3,10 +3,12 @@
 // common/spend_snapshot.hpp, the budget step (common/budget_check.hpp), the
 // snapshot in the ConfigStore, and common/job_tags.hpp (stratus-tag's logic).
 // A test program of its own (own main), so it does not touch test_core.
+#include <dirent.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -15,12 +17,14 @@
 #include <mutex>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "budget.hpp"
 #include "budget_check.hpp"
 #include "config.hpp"
+#include "job_update.hpp"
 #include "config_store.hpp"
 #include "error.hpp"
 #include "job_tags.hpp"
@@ -387,6 +391,53 @@ START_TEST(snapshot_parse) {
 }
 END_TEST
 
+// Every amount and every sum of one period stays within +/-$10^12 (beyond
+// any bill), so no sum can pass int64: 1,025 entries of "a":9e13 did (UBSan).
+START_TEST(snapshot_amount_limits) {
+    auto doc = [](const std::string& accounts) {
+        return "{\"generated_at\":\"2026-11-28T07:00:00Z\",\"periods\":[{\"first\":\"2026-11-01\",\"last\":\"2026-11-30\","
+               "\"accounts\":{" + accounts + "}}]}";
+    };
+    auto error = [](const std::string& json) {
+        try {
+            parse_spend_snapshot(json);
+        } catch (const std::runtime_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("parsed");
+    };
+    std::string many;
+    for (int i = 0; i < 1025; ++i) many += std::string(i ? "," : "") + "\"a\":9e13";
+    EXPECT_STR(error(doc(many)), "spend snapshot: periods[0].accounts[\"a\"]: beyond +/-$1000000000000.00: 9e13");
+    EXPECT_STR(error(doc("\"a\":-1000000000000.01")),
+               "spend snapshot: periods[0].accounts[\"a\"]: beyond +/-$1000000000000.00: -1000000000000.01");
+    // Within the bound one by one, not together (repeated keys, and keys equal but for case, add up).
+    EXPECT_STR(error(doc("\"chem\":600000000000,\"Chem\":400000000000.01")),
+               "spend snapshot: periods[0].accounts: the amounts of \"chem\" add up to beyond +/-$1000000000000.00");
+    EXPECT_STR(error(doc("\"a\":-600000000000,\"a\":-600000000000")),
+               "spend snapshot: periods[0].accounts: the amounts of \"a\" add up to beyond +/-$1000000000000.00");
+    // The bound itself, and sums that come back within it, are fine.
+    SpendSnapshot s = parse_spend_snapshot(doc("\"a\":1000000000000,\"b\":-1000000000000,\"c\":900000000000,\"c\":-900000000000"));
+    ck_assert(s.periods[0].account_cents.at("a") == 100000000000000LL);
+    ck_assert(s.periods[0].account_cents.at("b") == -100000000000000LL);
+    ck_assert(s.periods[0].account_cents.at("c") == 0);
+
+    // Nor does stratus-spend write a snapshot that would not be read.
+    Config c = conf("");
+    std::string what;
+    try {
+        build_spend_snapshot(c, at("2026-11-28T07:00:00Z"), [](std::time_t, std::time_t) {
+            SpendTotals t;
+            t.account_cents["Chem"] = t.account_cents["chem"] = 60000000000000;
+            return t;
+        });
+    } catch (const std::runtime_error& e) {
+        what = e.what();
+    }
+    EXPECT_STR(what, "spend snapshot: account chem: beyond +/-$1000000000000.00 in 2026-11-01..2026-11-30");
+}
+END_TEST
+
 START_TEST(snapshot_files) {
     std::string dir = test_dir();
     SpendSnapshot s = parse_spend_snapshot(kSnapshot);
@@ -402,7 +453,11 @@ START_TEST(snapshot_files) {
     write_spend_snapshot(path, s);  // replaced by rename: a new inode, no temporary left
     ck_assert(::stat(path.c_str(), &st) == 0);
     ck_assert(st.st_ino != first_inode);
-    ck_assert(::access((path + ".tmp." + std::to_string(::getpid())).c_str(), F_OK) != 0);
+    // No temporary file is left beside it.
+    DIR* d = ::opendir(dir.c_str());
+    ck_assert(d != nullptr);
+    while (dirent* e = ::readdir(d)) ck_assert_msg(std::string(e->d_name).find(".tmp") == std::string::npos, "%s left", e->d_name);
+    ::closedir(d);
     SpendSnapshot back = read_spend_snapshot(path);
     ck_assert(back.generated_at == s.generated_at);
 
@@ -410,7 +465,8 @@ START_TEST(snapshot_files) {
         write_spend_snapshot(dir + "/missing/spend.json", s);
         ck_abort_msg("wrote into a missing directory");
     } catch (const std::system_error& e) {
-        ck_assert_msg(std::string(e.what()).find("cannot create " + dir + "/missing/spend.json.tmp.") == 0, "%s", e.what());
+        ck_assert_msg(std::string(e.what()).find("cannot create a temporary file for " + dir + "/missing/spend.json") == 0, "%s",
+                      e.what());
     }
     try {
         read_spend_snapshot(dir + "/none.json");
@@ -437,6 +493,31 @@ START_TEST(snapshot_files) {
     ck_assert(kept.snapshot == ok.snapshot);
     EXPECT_STR(kept.problem, path + ": JSON: unexpected character 'g' at byte 0");
     ck_assert(!load_spend_state(dir + "/bad.json", &ok).snapshot);  // another path: nothing kept
+}
+END_TEST
+
+// The snapshot is read inside slurmctld: a path naming a FIFO, a device or a
+// runaway file is refused at once, and the last good snapshot stays.
+START_TEST(snapshot_file_limits) {
+    std::string dir = test_dir();
+    std::string path = dir + "/spend.json";
+    write_spend_snapshot(path, parse_spend_snapshot(kSnapshot));
+    SpendState ok = load_spend_state(path, nullptr);
+    ck_assert(ok.snapshot && ok.problem.empty());
+
+    ck_assert_int_eq(::unlink(path.c_str()), 0);
+    ck_assert_int_eq(::mkfifo(path.c_str(), 0600), 0);
+    SpendState kept = load_spend_state(path, &ok);
+    ck_assert(kept.snapshot == ok.snapshot);
+    EXPECT_STR(kept.problem, "cannot read " + path + ": not a regular file (a FIFO)");
+    ck_assert_int_eq(::unlink(path.c_str()), 0);
+
+    EXPECT_STR(load_spend_state("/dev/zero", nullptr).problem,
+               "cannot read /dev/zero: not a regular file (a character device)");
+    EXPECT_STR(load_spend_state(dir, nullptr).problem, "cannot read " + dir + ": not a regular file (a directory)");
+    write_file(path, "");
+    ck_assert_int_eq(::truncate(path.c_str(), (16 << 20) + 1), 0);  // sparse: no disk used
+    EXPECT_STR(load_spend_state(path, nullptr).problem, "cannot read " + path + ": larger than 16 MiB");
 }
 END_TEST
 
@@ -521,7 +602,7 @@ Run judge(const Config& c, const JobRequest& r, const SpendState* spend, const c
           std::optional<uint32_t> uid = std::nullopt) {
     Run run;
     run.d = decide(c, r);
-    run.out = apply_budgets(c, r, spend, at(now), uid, run.d);
+    run.out = apply_budgets(c, r, spend, nullptr, at(now), uid, run.d);
     return run;
 }
 
@@ -699,6 +780,12 @@ START_TEST(budget_none_declared) {
 }
 END_TEST
 
+// chem: $10 budget, $1 spent; the snapshot read the jobs at 07:00.
+const char* const kCommitted =
+    "{\"generated_at\":\"2026-11-28T07:00:00Z\",\"periods\":[{\"first\":\"2026-11-01\",\"last\":\"2026-11-30\","
+    "\"accounts\":{\"chem\":1.00}}],\"jobs_read_at\":\"2026-11-28T07:00:00Z\","
+    "\"committed\":{\"accounts\":{\"chem\":2.00},\"cost_centers\":{\"proj-x\":0.50}}}";
+
 START_TEST(budget_report_table) {
     Config c = conf("Budget=account:chem Amount=5000\n"
                     "Budget=cost-center:proj-x Amount=1200 Period=2026-11-01..2026-12-31\n"
@@ -708,16 +795,22 @@ START_TEST(budget_report_table) {
     EXPECT_STR(budget_report(c, spend.get(), at(kNow)),
                "spend snapshot /var/lib/stratus/spend.json: generated 2026-11-28T07:00:00Z, 25 min ago (current, "
                "SpendSnapshotMaxAge=3600)\n"
-               "BUDGET              PERIOD                  AMOUNT    SPENT     LEFT\n"
-               "account chem        2026-11-01..2026-11-30  $5000.00  $4958.80  $41.20\n"
-               "cost center proj-x  2026-11-01..2026-12-31  $1200.00  $1100.00  $100.00\n"
-               "account old         2025-01-01..2025-12-31  $10.00    -         (not running)\n"
-               "account phys        2026-11-15..2026-11-30  $7.50     ?         (not in the snapshot)\n");
+               "BUDGET              PERIOD                  AMOUNT    SPENT     COMMITTED  LEFT\n"
+               "account chem        2026-11-01..2026-11-30  $5000.00  $4958.80  -          $41.20\n"
+               "cost center proj-x  2026-11-01..2026-12-31  $1200.00  $1100.00  -          $100.00\n"
+               "account old         2025-01-01..2025-12-31  $10.00    -         -          (not running)\n"
+               "account phys        2026-11-15..2026-11-30  $7.50     ?         ?          (not in the snapshot)\n");
     EXPECT_STR(budget_report(c, spend.get(), at("2026-11-28T09:00:00Z"), "CHEM"),
                "spend snapshot /var/lib/stratus/spend.json: generated 2026-11-28T07:00:00Z, 2h00 ago (STALE, "
                "SpendSnapshotMaxAge=3600)\n"
-               "BUDGET        PERIOD                  AMOUNT    SPENT     LEFT\n"
-               "account chem  2026-11-01..2026-11-30  $5000.00  $4958.80  $41.20\n");
+               "BUDGET        PERIOD                  AMOUNT    SPENT     COMMITTED  LEFT\n"
+               "account chem  2026-11-01..2026-11-30  $5000.00  $4958.80  -          $41.20\n");
+    // With commitments: what pending and running jobs may still cost is not left.
+    EXPECT_STR(budget_report(conf("Budget=account:chem Amount=10\n"), state(kCommitted).get(), at(kNow), "chem"),
+               "spend snapshot /var/lib/stratus/spend.json: generated 2026-11-28T07:00:00Z, 25 min ago (current, "
+               "SpendSnapshotMaxAge=3600)\n"
+               "BUDGET        PERIOD                  AMOUNT  SPENT  COMMITTED  LEFT\n"
+               "account chem  2026-11-01..2026-11-30  $10.00  $1.00  $2.00      $7.00\n");
     SpendState none;
     none.path = "/x/spend.json";
     none.problem = "no spend snapshot at /x/spend.json";
@@ -1084,6 +1177,162 @@ START_TEST(tag_failures) {
 }
 END_TEST
 
+// ---- committed spend, the ledger, updates (issue: budgets that cannot be escaped) ----------
+
+
+START_TEST(snapshot_commitments_round_trip) {
+    SpendSnapshot s = parse_spend_snapshot(kCommitted);
+    ck_assert(s.jobs_read_at && *s.jobs_read_at == at("2026-11-28T07:00:00Z"));
+    ck_assert_int_eq(s.committed.account_cents.at("chem"), 200);
+    ck_assert_int_eq(s.committed.cost_center_cents.at("proj-x"), 50);
+    SpendSnapshot back = parse_spend_snapshot(spend_snapshot_json(s));
+    ck_assert(back.jobs_read_at == s.jobs_read_at);
+    ck_assert(back.committed.account_cents == s.committed.account_cents);
+    // Half a pair is refused: commitments without the time they were read, or the reverse.
+    for (const char* bad : {"{\"generated_at\":\"2026-11-28T07:00:00Z\",\"periods\":[],\"committed\":{}}",
+                            "{\"generated_at\":\"2026-11-28T07:00:00Z\",\"periods\":[],\"jobs_read_at\":\"2026-11-28T07:00:00Z\"}"}) {
+        try {
+            parse_spend_snapshot(bad);
+            ck_abort_msg("parsed %s", bad);
+        } catch (const std::runtime_error&) {
+        }
+    }
+}
+END_TEST
+
+// What pending and running jobs may still cost: the highest estimate per
+// task, a running task's share of its time limit left, arrays by task.
+START_TEST(committed_spend_of_jobs) {
+    Config c = conf("");
+    JobRequest r = job("graviton", 1, 60);  // $1.68
+    std::string one = decide(c, r).admin_comment;
+    r.array_tasks = 10;  // $16.83 for 10 tasks
+    std::string array = decide(c, r).admin_comment;
+    std::time_t now = at("2026-11-28T07:00:00Z");
+    std::vector<LiveJobCost> jobs = {
+        {"chem", one, false, 1, 0, 60},                  // pending: $1.68
+        {"chem", one, true, 1, now - 45 * 60, 60},       // running, a quarter left: $0.42
+        {"phys", array, false, 4, 0, 60},                // 4 pending tasks of the array: 4 x $1.683 = $6.73
+        {"phys", array, true, 1, now - 30 * 60, 60},     // a running task, half left: $0.84
+        {"phys", "site comment", false, 1, 0, 60},       // no estimate: nothing
+    };
+    SpendTotals t = committed_spend(jobs, now);
+    ck_assert_int_eq(t.account_cents.at("chem"), 168 + 42);
+    ck_assert_int_eq(t.account_cents.at("phys"), 673 + 84);
+}
+END_TEST
+
+START_TEST(ledger_holds_until_a_snapshot_counts) {
+    Config c = conf("Budget=account:chem Amount=10 Period=month\n");
+    auto spend = state(kCommitted);
+    SpendLedger ledger;
+    // $10 - $1 spent - $2 committed = $7 left: four jobs of $1.68 fit ($6.72), the fifth does not.
+    for (int i = 0; i < 4; ++i) {
+        Run r;
+        r.d = decide(c, job("graviton", 1, 60));
+        r.out = apply_budgets(c, job("graviton", 1, 60), spend.get(), &ledger, at(kNow), std::nullopt, r.d);
+        expect_accepted(r);
+    }
+    ck_assert_uint_eq(ledger.size(), 4);
+    Run fifth;
+    fifth.d = decide(c, job("graviton", 1, 60));
+    fifth.out = apply_budgets(c, job("graviton", 1, 60), spend.get(), &ledger, at(kNow), std::nullopt, fifth.d);
+    expect_budget_refusal(fifth, "stratus: account chem has $0.28 of $10.00 left this month ($8.72 of it held by pending and "
+                                 "running jobs); this job may cost up to $1.68");
+    // A snapshot that read the jobs after they were accepted counts them: the holds end.
+    ledger.prune(at(kNow) + 1);
+    ck_assert_uint_eq(ledger.size(), 0);
+    // The ledger written and read back holds the same.
+    ledger.locked([&](SpendLedger& l) { l.hold(SpendLedger::Entry{at(kNow), "CHEM", "proj-x", 168}); });
+    SpendLedger copy;
+    copy.load(ledger.json());
+    ck_assert_int_eq(copy.locked([](SpendLedger& l) { return l.account_cents("chem"); }), 168);
+    ck_assert_int_eq(copy.locked([](SpendLedger& l) { return l.cost_center_cents("proj-x"); }), 168);
+    // Without commitments in the snapshot nothing is held (they would never be released).
+    SpendLedger none;
+    Run old;
+    old.d = decide(c, job("graviton", 1, 60));
+    old.out = apply_budgets(c, job("graviton", 1, 60), state(kSnapshot).get(), &none, at(kNow), std::nullopt, old.d);
+    ck_assert_uint_eq(none.size(), 0);
+}
+END_TEST
+
+// 50 submissions at once from 8 threads against a budget that fits 10:
+// exactly 10 are accepted (the check and the hold are one step).
+START_TEST(ledger_concurrent_submissions) {
+    Config c = conf("Budget=account:chem Amount=19.80 Period=month\n");  // $19.80 - $1 - $2 = $16.80 = 10 x $1.68
+    auto spend = state(kCommitted);
+    SpendLedger ledger;
+    std::atomic<int> accepted{0}, next{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+        threads.emplace_back([&] {
+            while (next.fetch_add(1) < 50) {
+                JobRequest r = job("graviton", 1, 60);
+                Decision d = decide(c, r);
+                apply_budgets(c, r, spend.get(), &ledger, at(kNow), std::nullopt, d);
+                if (d.verdict == Verdict::accept) ++accepted;
+            }
+        });
+    for (std::thread& t : threads) t.join();
+    ck_assert_int_eq(accepted.load(), 10);
+    ck_assert_uint_eq(ledger.size(), 10);
+}
+END_TEST
+
+// Updates: re-priced from the request in the AdminComment with the changed fields.
+START_TEST(updates_judged_with_the_job_record) {
+    Config c = conf("Budget=account:chem Amount=10 Period=month\n");
+    auto spend = state(kCommitted);
+    SpendLedger ledger;
+    JobRequest r = job("graviton", 1, 60);
+    r.max_cost_usd = 5.0;
+    std::string comment = decide(c, r).admin_comment;
+    // Nothing priced changes: passes, AdminComment untouched.
+    JobRequest none;
+    UpdateDecision u = judge_update(c, comment, "chem", none, false, spend.get(), &ledger, at(kNow));
+    ck_assert(u.verdict == Verdict::not_managed && u.admin_comment.empty());
+    // 2 h: $3.37, within --max-cost and the budget ($7 left): accepted, the $1.69 more held.
+    JobRequest longer;
+    longer.time_limit_min = 120;
+    u = judge_update(c, comment, "chem", longer, false, spend.get(), &ledger, at(kNow));
+    ck_assert_msg(u.verdict == Verdict::accept, "%s", u.message.c_str());
+    ck_assert_msg(u.admin_comment.find("\"est_usd\":3.37") != std::string::npos, "%s", u.admin_comment.c_str());
+    ck_assert_msg(u.admin_comment.find("\"req\":{\"p\":\"graviton\",\"N\":1,\"t\":120,\"A\":\"chem\"}") != std::string::npos,
+                  "%s", u.admin_comment.c_str());
+    ck_assert_int_eq(ledger.locked([](SpendLedger& l) { return l.account_cents("chem"); }), 169);
+    // 10 days: above --max-cost, refused with the reason; by an administrator, priced and held.
+    JobRequest ten_days;
+    ten_days.time_limit_min = 14400;
+    u = judge_update(c, comment, "chem", ten_days, false, spend.get(), &ledger, at(kNow));
+    ck_assert(u.verdict == Verdict::refuse && u.refusal == Refusal::max_cost);
+    ck_assert_msg(u.message.find("stratus: --max-cost: the estimate is $403.97, above $5.00") == 0, "%s", u.message.c_str());
+    u = judge_update(c, comment, "chem", ten_days, true, spend.get(), &ledger, at(kNow));
+    ck_assert_msg(u.verdict == Verdict::accept, "%s", u.message.c_str());
+    // Without --max-cost, 5 h more than the budget has left: refused as a budget.
+    r.max_cost_usd.reset();
+    comment = decide(c, r).admin_comment;
+    JobRequest five;
+    five.time_limit_min = 300;
+    u = judge_update(c, comment, "chem", five, false, spend.get(), &ledger, at(kNow));
+    ck_assert(u.verdict == Verdict::refuse && u.refusal == Refusal::budget);
+    ck_assert_msg(u.message.find("; this update may cost up to $6.74") != std::string::npos, "%s", u.message.c_str());
+    // A new partition that cannot run the job: refused as at submit.
+    JobRequest to_hpc;
+    to_hpc.partitions = {"hpc"};
+    to_hpc.gpus.per_node = 1;
+    u = judge_update(c, comment, "chem", to_hpc, false, spend.get(), &ledger, at(kNow));
+    ck_assert(u.verdict == Verdict::refuse && u.refusal == Refusal::gpu);
+    // Keys others keep in the AdminComment stay.
+    std::string with_wait = comment.substr(0, comment.size() - 1) + ",\"wait_reason\":\"no capacity\"}";
+    u = judge_update(c, with_wait, "chem", longer, true, spend.get(), &ledger, at(kNow));
+    ck_assert_msg(u.admin_comment.find(",\"wait_reason\":\"no capacity\"}") != std::string::npos, "%s", u.admin_comment.c_str());
+    // A job without a Stratus estimate: only a partition change is judged, against the update alone.
+    u = judge_update(c, "site text", "chem", longer, false, spend.get(), &ledger, at(kNow));
+    ck_assert(u.verdict == Verdict::not_managed);
+}
+END_TEST
+
 Suite* budget_suite() {
     Suite* s = suite_create("budget");
     TCase* tc = tcase("money_days_periods");
@@ -1102,7 +1351,9 @@ Suite* budget_suite() {
     suite_add_tcase(s, tc);
     tc = tcase("snapshot");
     tcase_add_test(tc, snapshot_parse);
+    tcase_add_test(tc, snapshot_amount_limits);
     tcase_add_test(tc, snapshot_files);
+    tcase_add_test(tc, snapshot_file_limits);
     tcase_add_test(tc, snapshot_staleness);
     tcase_add_test(tc, snapshot_build);
     suite_add_tcase(s, tc);
@@ -1116,6 +1367,11 @@ Suite* budget_suite() {
     tcase_add_test(tc, budget_default_account);
     tcase_add_test(tc, budget_none_declared);
     tcase_add_test(tc, budget_report_table);
+    tcase_add_test(tc, snapshot_commitments_round_trip);
+    tcase_add_test(tc, committed_spend_of_jobs);
+    tcase_add_test(tc, ledger_holds_until_a_snapshot_counts);
+    tcase_add_test(tc, ledger_concurrent_submissions);
+    tcase_add_test(tc, updates_judged_with_the_job_record);
     suite_add_tcase(s, tc);
     tc = tcase("store");
     tcase_add_test(tc, store_snapshot);

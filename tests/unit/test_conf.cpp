@@ -2,6 +2,7 @@
 // stratus.conf (load_config), catalog files named by InstanceCatalog, and
 // what Stratus reads from slurm.conf.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -26,7 +27,9 @@ struct Dir {
 CaughtError conf_error(const Dir& d, const std::string& text, const char* src = __builtin_FILE(),
                        int line = __builtin_LINE()) {
     write_file(d.conf, text);
-    return expect_config_error([&] { load_config(d.conf, d.slurm); }, text.c_str(), src, line);
+    // The failure message shows the text, cut short: Check drops long messages.
+    std::string shown = text.size() > 200 ? text.substr(0, 200) + "..." : text;
+    return expect_config_error([&] { load_config(d.conf, d.slurm); }, shown.c_str(), src, line);
 }
 
 void expect_error(const CaughtError& e, const std::string& file, unsigned line, const std::string& key,
@@ -35,6 +38,12 @@ void expect_error(const CaughtError& e, const std::string& file, unsigned line, 
     ck_assert_uint_eq(e.line, line);
     EXPECT_STR(e.key, key);
     EXPECT_STR(e.what, file + ":" + std::to_string(line) + ": " + (key.empty() ? "" : key + ": ") + message);
+}
+
+// A file of `size` zero bytes that takes no disk space.
+void sparse_file(const std::string& path, off_t size) {
+    write_file(path, "");
+    ck_assert_int_eq(truncate(path.c_str(), size), 0);
 }
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
@@ -131,6 +140,40 @@ START_TEST(reader_not_strict) {
     // Strict: the Include line is named.
     auto e = CONFIG_ERROR(read_conf_file(d.conf, [](const ConfLine&) {}, nullptr, true));
     expect_error(e, d.conf, 2, "Include", "cannot read " + d.at("missing.conf") + ": No such file or directory");
+}
+END_TEST
+
+// CRLF line ends (files edited on Windows) read as LF ones, continuations included.
+START_TEST(reader_crlf) {
+    Dir d;
+    write_file(d.conf, "A=1 \\\r\n  B=2\r\nC=\"x y\"\r\n\r\nD=4\\\r\nE=5\r\n");
+    std::string seen;
+    read_conf_file(d.conf, [&](const ConfLine& l) {
+        seen += std::to_string(l.line) + ":";
+        for (const ConfWord& w : l.words) seen += " [" + w.key + "=" + w.value + "]";
+        seen += "\n";
+    }, nullptr, true);
+    EXPECT_STR(seen, "1: [A=1] [B=2]\n3: [C=x y]\n5: [D=4] [E=5]\n");
+    // As load_config sees it: a partition continued over CRLF lines.
+    write_file(d.conf, "PartitionName=p \\\r\n  InstanceTypes=c7i.large\r\n");
+    Config cfg = load_config(d.conf, d.slurm);
+    ck_assert_uint_eq(cfg.partitions.size(), 1);
+    ck_assert_uint_eq(cfg.partitions[0].types.size(), 1);
+}
+END_TEST
+
+// A '\' on the last line continues onto nothing: the line counts as written.
+START_TEST(reader_continuation_at_end) {
+    Dir d;
+    for (const char* text : {"A=1\nB=2 \\", "A=1\nB=2 \\\n", "A=1\nB=2 \\\r\n", "A=1\nB=2 \\\n\\\n"}) {
+        write_file(d.conf, text);
+        std::string seen;
+        read_conf_file(d.conf, [&](const ConfLine& l) { seen += std::to_string(l.line) + ":" + l.words[0].key + "=" + l.words[0].value + " "; },
+                       nullptr, true);
+        EXPECT_STR(seen, "1:A=1 2:B=2 ");
+    }
+    write_file(d.conf, "PartitionName=p InstanceTypes=c7i.large \\\n");
+    ck_assert_uint_eq(load_config(d.conf, d.slurm).partitions.size(), 1);
 }
 END_TEST
 
@@ -605,12 +648,108 @@ START_TEST(err_bad_catalog_rows) {
 }
 END_TEST
 
+// ---- what a path may name, and how much of it -------------------------------------
+// This code runs inside slurmctld: no path may hang it (a FIFO) or make it
+// read without end (/dev/zero), and the last good configuration must stay.
+
+START_TEST(files_must_be_regular) {
+    Dir d;
+    ck_assert_int_eq(mkfifo(d.at("fifo").c_str(), 0600), 0);
+    mkdir(d.at("dir.conf").c_str(), 0700);
+    expect_error(conf_error(d, "Include /dev/zero\n"), d.conf, 1, "Include",
+                 "cannot read /dev/zero: not a regular file (a character device)");
+    expect_error(conf_error(d, "Region=us-east-1\nInclude fifo\n"), d.conf, 2, "Include",
+                 "cannot read " + d.at("fifo") + ": not a regular file (a FIFO)");
+    expect_error(conf_error(d, "Include dir.conf\n"), d.conf, 1, "Include",
+                 "cannot read " + d.at("dir.conf") + ": not a regular file (a directory)");
+    auto e = conf_error(d, "PartitionName=a InstanceTypes=c7i.large\nInstanceCatalog=/dev/zero\n");
+    expect_error(e, d.conf, 2, "InstanceCatalog", "cannot read /dev/zero: not a regular file (a character device)");
+    EXPECT_STR(e.unreadable, "/dev/zero");  // the store watches it
+    e = CONFIG_ERROR(load_config(d.at("dir.conf"), d.slurm));
+    expect_error(e, d.at("dir.conf"), 0, "", "cannot read " + d.at("dir.conf") + ": not a regular file (a directory)");
+    // slurm.conf is Slurm's to judge: one we cannot read is skipped.
+    write_file(d.conf, "PartitionName=a InstanceTypes=c7i.large\n");
+    ck_assert_uint_eq(load_config(d.conf, d.at("fifo")).partitions.size(), 1);
+    ck_assert_uint_eq(load_config(d.conf, "/dev/zero").partitions.size(), 1);
+    // Symlinks to regular files are fine (a common way to switch configurations).
+    write_file(d.at("real.conf"), "RouteJobs=no\n");
+    ck_assert_int_eq(symlink(d.at("real.conf").c_str(), d.at("link.conf").c_str()), 0);
+    write_file(d.conf, "PartitionName=a InstanceTypes=c7i.large\nInclude link.conf\n");
+    Config cfg = load_config(d.conf, d.slurm);
+    ck_assert(!cfg.route_jobs);
+    ck_assert(contains(cfg.files, d.at("link.conf")));
+    ck_assert_int_eq(symlink("/dev/zero", d.at("zero.conf").c_str()), 0);
+    expect_error(conf_error(d, "Include zero.conf\n"), d.conf, 1, "Include",
+                 "cannot read " + d.at("zero.conf") + ": not a regular file (a character device)");
+}
+END_TEST
+
+START_TEST(file_size_limits) {
+    Dir d;
+    sparse_file(d.conf, (16 << 20) + 1);
+    auto e = CONFIG_ERROR(load_config(d.conf, d.slurm));
+    expect_error(e, d.conf, 0, "", "cannot read " + d.conf + ": larger than 16 MiB");
+    sparse_file(d.at("huge.csv"), 1LL << 40);  // 1 TiB, no disk
+    expect_error(conf_error(d, "PartitionName=a InstanceTypes=c7i.large\nInstanceCatalog=huge.csv\n"), d.conf, 2,
+                 "InstanceCatalog", "cannot read " + d.at("huge.csv") + ": larger than 16 MiB");
+    sparse_file(d.at("big.conf"), 20 << 20);
+    expect_error(conf_error(d, "\nInclude big.conf\n"), d.conf, 2, "Include",
+                 "cannot read " + d.at("big.conf") + ": larger than 16 MiB");
+    // Exactly 16 MiB is allowed.
+    const std::string partition = "PartitionName=a InstanceTypes=c7i.large\n";
+    std::string text;
+    while (text.size() + 1024 <= (16u << 20) - partition.size()) text += "# " + std::string(1021, 'x') + "\n";
+    text += "#" + std::string((16u << 20) - partition.size() - text.size() - 2, 'x') + "\n" + partition;
+    ck_assert_uint_eq(text.size(), 16u << 20);
+    write_file(d.conf, text);
+    ck_assert_uint_eq(load_config(d.conf, d.slurm).partitions.size(), 1);
+    // So are the files of one configuration together, and the catalogs together.
+    write_file(d.at("nine.conf"), text.substr(0, 9u << 20));
+    expect_error(conf_error(d, "Include nine.conf\nInclude nine.conf\n"), d.conf, 2, "Include",
+                 "cannot read " + d.at("nine.conf") + ": more than 16 MiB together with the files read before it");
+    write_file(d.at("nine.csv"), "instance_type,family\n" + text.substr(0, 9u << 20));
+    expect_error(conf_error(d, partition + "InstanceCatalog=nine.csv\nInstanceCatalog=nine.csv\n"), d.conf, 3,
+                 "InstanceCatalog",
+                 "cannot read " + d.at("nine.csv") + ": more than 16 MiB together with the catalogs read before it");
+}
+END_TEST
+
+START_TEST(line_length_limits) {
+    Dir d;
+    std::string longest(64 << 10, 'x');
+    // A line of exactly 64 KiB is read (here: a comment).
+    write_file(d.conf, "#" + longest.substr(1) + "\nPartitionName=a InstanceTypes=c7i.large\n");
+    ck_assert_uint_eq(load_config(d.conf, d.slurm).partitions.size(), 1);
+    expect_error(conf_error(d, "Region=us-east-1\n#" + longest + "\n"), d.conf, 2, "", "line longer than 64 KiB");
+    // Continuations make one line: the limit is on it, named by its first line.
+    std::string half(40 << 10, 'y');
+    expect_error(conf_error(d, "\n#" + half + " \\\n" + half + "\n"), d.conf, 2, "",
+                 "line longer than 64 KiB (with its continuations)");
+    // Catalog CSV lines too.
+    write_file(d.at("long.csv"), "instance_type,family\nc7i.large," + longest + "\n");
+    expect_error(conf_error(d, "PartitionName=a InstanceTypes=c7i.large\nInstanceCatalog=long.csv\n"), d.at("long.csv"), 2,
+                 "", "line longer than 64 KiB");
+}
+END_TEST
+
+START_TEST(include_limits) {
+    Dir d;
+    write_file(d.at("empty.conf"), "");
+    std::string many;
+    for (int i = 0; i < 300; ++i) many += "Include empty.conf\n";
+    // stratus.conf and 255 Includes are 256 files; the next is one too many.
+    expect_error(conf_error(d, many), d.conf, 256, "Include", "too many files: at most 256 with every Include");
+}
+END_TEST
+
 Suite* conf_suite() {
     Suite* s = suite_create("conf");
     TCase* tc = make_tcase("reader");
     tcase_add_test(tc, reader_words);
     tcase_add_test(tc, reader_includes);
     tcase_add_test(tc, reader_not_strict);
+    tcase_add_test(tc, reader_crlf);
+    tcase_add_test(tc, reader_continuation_at_end);
     tcase_add_test(tc, reader_callback_exception_propagates);
     tcase_add_test(tc, dir_names);
     suite_add_tcase(s, tc);
@@ -640,6 +779,12 @@ Suite* conf_suite() {
     tcase_add_test(tc, err_include_loop);
     tcase_add_test(tc, err_unreadable_catalog);
     tcase_add_test(tc, err_bad_catalog_rows);
+    suite_add_tcase(s, tc);
+    tc = make_tcase("limits");
+    tcase_add_test(tc, files_must_be_regular);
+    tcase_add_test(tc, file_size_limits);
+    tcase_add_test(tc, line_length_limits);
+    tcase_add_test(tc, include_limits);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -65,6 +65,11 @@ START_TEST(scripts_follow_interpreter) {
     ck_assert(!executable_arch(executable(d, "rel", "#!python-arm\n")));
     ck_assert(!executable_arch(executable(d, "sh", "#!/bin/sh\nexit 0\n")));
     ck_assert(!executable_arch(executable(d, "env", "#!/usr/bin/env python3\n")));
+    // An interpreter that is a FIFO or a device is not opened for long
+    // (srun and slurmstepd must not hang on it), and not judged.
+    ck_assert_int_eq(mkfifo((d + "/fifo").c_str(), 0700), 0);
+    ck_assert(!executable_arch(executable(d, "to-fifo", "#!" + d + "/fifo\n")));
+    ck_assert(!executable_arch(executable(d, "to-zero", "#!/dev/zero\n")));
     // A loop of scripts ends.
     executable(d, "loop-a", "#!" + d + "/loop-b\n");
     executable(d, "loop-b", "#!" + d + "/loop-a\n");

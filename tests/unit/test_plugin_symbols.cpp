@@ -4,13 +4,10 @@
 // survives NULL, sentinel and garbage input.
 //
 // This program stands in for slurmctld: it defines the Slurm functions the
-// plugin imports (see plugins/shared/slurm_exports.h) and is linked with
+// plugin imports (see slurm/slurm_exports.h) and is linked with
 // -export-dynamic so that the plugin resolves them here.
 
-extern "C" {
-#include <slurm/slurm.h>
-#include <slurm/slurm_errno.h>
-}
+#include "slurm_api.hpp"
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -94,7 +91,12 @@ struct Plugin {
     int (*init)(void) = nullptr;
     int (*fini)(void) = nullptr;
     int (*job_submit)(job_desc_msg_t*, uint32_t, char**) = nullptr;
-    int (*job_modify)(job_desc_msg_t*, void*, uint32_t) = nullptr;
+#if STRATUS_SLURM_JOB_MODIFY_ERR_MSG
+    using JobModify = int (*)(job_desc_msg_t*, void*, uint32_t, char**);
+#else
+    using JobModify = int (*)(job_desc_msg_t*, void*, uint32_t);
+#endif
+    JobModify job_modify = nullptr;
 
     Plugin() {
         handle = dlopen(STRATUS_PLUGIN_SO, RTLD_NOW | RTLD_LOCAL);
@@ -105,10 +107,18 @@ struct Plugin {
         init = reinterpret_cast<int (*)(void)>(sym("init"));
         fini = reinterpret_cast<int (*)(void)>(sym("fini"));
         job_submit = reinterpret_cast<int (*)(job_desc_msg_t*, uint32_t, char**)>(sym("job_submit"));
-        job_modify = reinterpret_cast<int (*)(job_desc_msg_t*, void*, uint32_t)>(sym("job_modify"));
+        job_modify = reinterpret_cast<JobModify>(sym("job_modify"));
     }
     ~Plugin() {
         if (handle) dlclose(handle);
+    }
+    // job_modify as this Slurm release calls it (err_msg from 23.02).
+    int modify(job_desc_msg_t* d, uint32_t uid, [[maybe_unused]] char** err_msg = nullptr) const {
+#if STRATUS_SLURM_JOB_MODIFY_ERR_MSG
+        return job_modify(d, nullptr, uid, err_msg);
+#else
+        return job_modify(d, nullptr, uid);
+#endif
     }
     void* sym(const char* s) {
         void* p = dlsym(handle, s);
@@ -146,7 +156,7 @@ struct Job {
         d.min_nodes = d.max_nodes = d.num_tasks = d.min_cpus = d.time_limit = NO_VAL;
         d.ntasks_per_node = d.cpus_per_task = d.pn_min_cpus = NO_VAL16;
         d.pn_min_memory = NO_VAL64;
-        d.job_id = NO_VAL;
+        stratus::slurm::set_job_id(d, NO_VAL);
     }
 };
 
@@ -236,10 +246,10 @@ START_TEST(null_input_without_init) {
     char* err = nullptr;
     ck_assert_int_eq(p.job_submit(nullptr, 1000, &err), SLURM_ERROR);
     ck_assert_ptr_null(err);
-    ck_assert_int_eq(p.job_modify(nullptr, nullptr, 0), SLURM_SUCCESS);
+    ck_assert_int_eq(p.modify(nullptr, 0), SLURM_SUCCESS);
     Job zero;
     ck_assert_int_eq(p.job_submit(&zero.d, 1000, nullptr), SLURM_SUCCESS);  // no config: passes unchecked
-    ck_assert_int_eq(p.job_modify(&zero.d, nullptr, 1000), SLURM_SUCCESS);
+    ck_assert_int_eq(p.modify(&zero.d, 1000), SLURM_SUCCESS);
     ck_assert_int_eq(p.fini(), SLURM_SUCCESS);  // fini without init
     ck_assert_int_eq(p.fini(), SLURM_SUCCESS);
 }
@@ -290,7 +300,7 @@ START_TEST(good_config) {
     char* err = nullptr;
     ck_assert_int_eq(p.job_submit(nullptr, 1000, &err), SLURM_ERROR);
     ck_assert_ptr_null(err);
-    ck_assert_int_eq(p.job_modify(nullptr, nullptr, 1000), SLURM_SUCCESS);
+    ck_assert_int_eq(p.modify(nullptr, 1000), SLURM_SUCCESS);
 
     // A real refusal.
     Job gpu;
@@ -309,10 +319,18 @@ START_TEST(good_config) {
     EXPECT_STR(c.err_msg, std::string("earlier plugin\n") + refusal);
     // No err_msg pointer at all.
     ck_assert_int_eq(p.job_submit(&gpu.d, 1000, nullptr), ESLURM_INVALID_GRES);
-    // The same request as an update (job_modify has no err_msg).
-    gpu.d.job_id = 42;
-    ck_assert_int_eq(p.job_modify(&gpu.d, nullptr, 1000), ESLURM_INVALID_GRES);
+    // The same request as an update; from Slurm 23.02 the user is told why.
     take_log();
+    stratus::slurm::set_job_id(gpu.d, 42);
+    char* update_msg = nullptr;
+    ck_assert_int_eq(p.modify(&gpu.d, 1000, &update_msg), ESLURM_INVALID_GRES);
+#if STRATUS_SLURM_JOB_MODIFY_ERR_MSG
+    EXPECT_STR(update_msg, refusal);
+    std::free(update_msg);
+#else
+    ck_assert_ptr_null(update_msg);
+#endif
+    EXPECT_STR(take_log(), std::string("info: job_submit/stratus: refused update of job 42 from uid 1000: ") + refusal + "\n");
 
     // Acceptance: routed, with the estimate for the user and admin_comment.
     Job routed;
@@ -328,7 +346,7 @@ START_TEST(good_config) {
                      "{\"v\":1,\"partition\":\"graviton\",\"instance_type\":\"hpc7g.16xlarge\",\"capacity\":"
                      "\"on-demand\",\"region\":\"us-east-1\",\"nodes\":1,\"usd_per_node_hour\":1.6832,\"minutes\":60,"
                      "\"basis\":\"partition_default\",\"est_usd\":1.68,\"partitions\":\"graviton,gpu,hpc\","
-                     "\"est_usd_max\":5.25}");
+                     "\"est_usd_max\":5.25,\"req\":{}}");
 
     // Not ours: untouched.
     Job debug;
@@ -344,10 +362,10 @@ START_TEST(good_config) {
     Job update;
     update.no_val();
     Job::set(update.d.tres_per_node, "gres:gpu:16");
-    ck_assert_int_eq(p.job_modify(&update.d, nullptr, 1000), SLURM_SUCCESS);
+    ck_assert_int_eq(p.modify(&update.d, 1000), SLURM_SUCCESS);
     Job::set(update.d.partition, "graviton");
     Job::set(update.d.tres_per_node, nullptr);
-    ck_assert_int_eq(p.job_modify(&update.d, nullptr, 1000), SLURM_SUCCESS);
+    ck_assert_int_eq(p.modify(&update.d, 1000), SLURM_SUCCESS);
     ck_assert_str_eq(update.d.partition, "graviton");
     ck_assert_ptr_null(update.d.admin_comment);
 
@@ -430,16 +448,13 @@ START_TEST(garbage) {
     EXPECT_STR(c.err_msg, "stratus: --max-cost: not a dollar amount: 12,5");
     ck_assert_str_eq(job.d.partition, ",,,");
     ck_assert_ptr_null(job.d.admin_comment);
-    ck_assert_int_eq(p.job_modify(&job.d, nullptr, 1000), ESLURM_INVALID_FEATURE);
+    ck_assert_int_eq(p.modify(&job.d, 1000), ESLURM_INVALID_FEATURE);
 
     // The same garbage without the bad option: the GPU count decides.
     job.set_env({"NOEQUALS", "=", nullptr, "STRATUS_ARCH", "PATH=/bin"});
     c = submit(p, job);
     ck_assert_int_eq(c.rc, ESLURM_INVALID_GRES);
-    EXPECT_STR(c.err_msg,
-               "stratus: no partition can run this job: graviton: no instance type has 1000000 GPUs per node (it has no "
-               "GPUs); hpc: no instance type has 1000000 GPUs per node (it has no GPUs); gpu: no instance type has "
-               "1000000 GPUs per node (largest: p5.48xlarge, 8 x h100)");
+    EXPECT_STR(c.err_msg, "stratus: --gpus-per-node/--gres: GPU count above 4294967295: 99999999999999999999");
 
     // Empty strings everywhere.
     Job empty;
@@ -451,6 +466,49 @@ START_TEST(garbage) {
     c = submit(p, empty);
     ck_assert_int_eq(c.rc, SLURM_SUCCESS);
     ck_assert_str_eq(empty.d.partition, "graviton,gpu,hpc");
+    ck_assert_int_eq(p.fini(), SLURM_SUCCESS);
+}
+END_TEST
+
+// GPU counts no machine can hold are refused, saying so: they neither wrap
+// (4294 x 1000000 + 967296 + 1 GPUs counted as 1) nor pass for a smaller
+// count, on every partition (Slurm could not run them anywhere).
+START_TEST(gpu_counts_beyond_any_machine) {
+    use_config(kSandbox);
+    Plugin p;
+    ck_assert_int_eq(p.init(), SLURM_SUCCESS);
+    take_log();
+    std::string wrap;
+    for (int i = 0; i < 4294; ++i) wrap += "gres:gpu:1000000,";
+    wrap += "gres:gpu:967296,gres:gpu:1";
+    Job job;
+    job.no_val();
+    Job::set(job.d.partition, "gpu");
+    Job::set(job.d.tres_per_node, wrap.c_str());
+    Call c = submit(p, job);
+    ck_assert_int_eq(c.rc, ESLURM_INVALID_GRES);
+    EXPECT_STR(c.err_msg, "stratus: --gpus-per-node/--gres: GPU counts add up to more than 4294967295: 4294967297");
+    ck_assert_ptr_null(job.d.admin_comment);
+    EXPECT_STR(take_log(), "info: job_submit/stratus: refused job from uid 1000: " + c.err_msg + "\n");
+
+    Job huge;
+    huge.no_val();
+    Job::set(huge.d.partition, "debug");
+    Job::set(huge.d.tres_per_job, "gres/gpu:99999999999999999999");
+    c = submit(p, huge);
+    ck_assert_int_eq(c.rc, ESLURM_INVALID_GRES);
+    EXPECT_STR(c.err_msg, "stratus: --gpus: GPU count above 4294967295: 99999999999999999999");
+    Job::set(huge.d.tres_per_job, nullptr);
+    Job::set(huge.d.tres_per_task, "gres/gpu:h100:4294967296");
+    c = submit(p, huge);
+    ck_assert_int_eq(c.rc, ESLURM_INVALID_GRES);
+    EXPECT_STR(c.err_msg, "stratus: --gpus-per-task: GPU count above 4294967295: 4294967296");
+    // The largest count that fits is a count, judged as such.
+    Job::set(huge.d.partition, "gpu");
+    Job::set(huge.d.tres_per_task, "gres/gpu:4294967295");
+    c = submit(p, huge);
+    ck_assert_int_eq(c.rc, ESLURM_INVALID_GRES);
+    EXPECT_STR(c.err_msg, "stratus: partition gpu: no instance type has 4294967295 GPUs per node (largest: p5.48xlarge, 8 x h100)");
     ck_assert_int_eq(p.fini(), SLURM_SUCCESS);
 }
 END_TEST
@@ -496,6 +554,7 @@ int main() {
     tcase_add_test(tc, good_config);
     tcase_add_test(tc, sentinels);
     tcase_add_test(tc, garbage);
+    tcase_add_test(tc, gpu_counts_beyond_any_machine);
     tcase_add_test(tc, reload_and_reinit);
     suite_add_tcase(s, tc);
 

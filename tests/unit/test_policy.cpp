@@ -1,7 +1,10 @@
 // common/policy.hpp: decide() against the sandbox's three partitions.
+#include <cmath>
 #include <initializer_list>
 
 #include "config.hpp"
+#include "json.hpp"
+#include "json_value.hpp"
 #include "policy.hpp"
 #include "unit.hpp"
 
@@ -340,7 +343,7 @@ START_TEST(route_cheapest_first) {
     EXPECT_STR(d.admin_comment,
                "{\"v\":1,\"partition\":\"graviton\",\"instance_type\":\"hpc7g.16xlarge\",\"capacity\":\"on-demand\","
                "\"region\":\"us-east-1\",\"nodes\":1,\"usd_per_node_hour\":1.6832,\"minutes\":60,\"basis\":"
-               "\"partition_default\",\"est_usd\":1.68,\"partitions\":\"graviton,gpu,hpc\",\"est_usd_max\":5.25}");
+               "\"partition_default\",\"est_usd\":1.68,\"partitions\":\"graviton,gpu,hpc\",\"est_usd_max\":5.25,\"req\":{}}");
 
     // x86_64 only: gpu (priced) before hpc (unpriced), against configuration order.
     JobRequest r = job();
@@ -426,7 +429,7 @@ START_TEST(drop_infeasible) {
     EXPECT_STR(d.admin_comment,
                "{\"v\":1,\"partition\":\"graviton\",\"instance_type\":\"hpc7g.16xlarge\",\"capacity\":\"on-demand\","
                "\"region\":\"us-east-1\",\"nodes\":1,\"usd_per_node_hour\":1.6832,\"minutes\":60,\"basis\":"
-               "\"partition_default\",\"est_usd\":1.68,\"partitions\":\"gpu,graviton\",\"est_usd_max\":5.25}");
+               "\"partition_default\",\"est_usd\":1.68,\"partitions\":\"gpu,graviton\",\"est_usd_max\":5.25,\"req\":{\"p\":\"gpu,graviton\"}}");
 }
 END_TEST
 
@@ -459,7 +462,7 @@ START_TEST(estimate_bases) {
     EXPECT_STR(d.admin_comment,
                "{\"v\":1,\"partition\":\"hpc\",\"instance_type\":\"hpc7a.96xlarge\",\"capacity\":\"on-demand\","
                "\"region\":\"us-east-1\",\"nodes\":1,\"usd_per_node_hour\":null,\"minutes\":2880,\"basis\":"
-               "\"partition_max\",\"est_usd\":null}");
+               "\"partition_max\",\"est_usd\":null,\"req\":{\"p\":\"hpc\"}}");
 
     // partition_max with a price: $2.31 x 48 h.
     Config p = priced();
@@ -478,7 +481,7 @@ START_TEST(estimate_bases) {
     EXPECT_STR(d.admin_comment,
                "{\"v\":1,\"partition\":\"gpu\",\"instance_type\":\"g6e.12xlarge\",\"capacity\":\"on-demand\","
                "\"region\":\"us-east-1\",\"nodes\":1,\"usd_per_node_hour\":10.49264,\"minutes\":null,\"basis\":"
-               "\"unknown\",\"est_usd\":null}");
+               "\"unknown\",\"est_usd\":null,\"req\":{\"p\":\"gpu\",\"tu\":true}}");
 
     // Unknown price and unknown time.
     r = job({"hpc"});
@@ -585,7 +588,7 @@ START_TEST(spot_pricing) {
     EXPECT_STR(d.admin_comment,
                "{\"v\":1,\"partition\":\"graviton\",\"instance_type\":\"hpc7g.16xlarge\",\"capacity\":\"spot\","
                "\"region\":\"us-east-1\",\"nodes\":1,\"usd_per_node_hour\":0.55,\"minutes\":60,\"basis\":"
-               "\"partition_default\",\"est_usd\":0.55}");
+               "\"partition_default\",\"est_usd\":0.55,\"req\":{\"p\":\"graviton\"}}");
     r = job({"graviton"});
     r.capacity = Capacity::on_demand;
     expect_estimate(decide(cfg, r), "graviton", "hpc7g.16xlarge", 1, 60, TimeBasis::partition_default, 1.68);
@@ -614,7 +617,7 @@ START_TEST(max_cost) {
     EXPECT_STR(d.admin_comment,
                "{\"v\":1,\"partition\":\"graviton\",\"instance_type\":\"hpc7g.16xlarge\",\"capacity\":\"on-demand\","
                "\"region\":\"us-east-1\",\"nodes\":1,\"usd_per_node_hour\":1.6832,\"minutes\":60,\"basis\":"
-               "\"time_limit\",\"est_usd\":1.68,\"max_cost_usd\":3}");
+               "\"time_limit\",\"est_usd\":1.68,\"max_cost_usd\":3,\"req\":{\"t\":60}}");
 
     // Named partitions: the over-budget one is dropped, the order kept.
     r = job({"gpu", "debug", "graviton"});
@@ -662,6 +665,106 @@ START_TEST(max_cost_boundary) {
 }
 END_TEST
 
+// A job array is priced as all its tasks: the estimate, the message, the
+// AdminComment and --max-cost (whole submission, or /task) agree.
+START_TEST(array_priced_as_all_tasks) {
+    Config cfg = sandbox();
+    JobRequest r = job({"graviton"});
+    r.time_limit_min = 60;
+    r.array_tasks = 1000;
+    Decision d = decide(cfg, r);
+    expect_accept(d, "stratus: partition graviton: estimate $1683.20 (1000 tasks x 1 x hpc7g.16xlarge on-demand at "
+                     "$1.6832/h for 1h00, time limit; $1.68 a task)");
+    EXPECT_STR(d.admin_comment,
+               "{\"v\":1,\"partition\":\"graviton\",\"instance_type\":\"hpc7g.16xlarge\",\"capacity\":\"on-demand\","
+               "\"region\":\"us-east-1\",\"nodes\":1,\"usd_per_node_hour\":1.6832,\"minutes\":60,\"basis\":"
+               "\"time_limit\",\"est_usd\":1683.2,\"tasks\":1000,\"est_usd_task\":1.68,\"req\":{\"p\":\"graviton\",\"t\":60}}");
+    // --max-cost=100: the whole array is over it; --max-cost=2/task: each task is within.
+    r.max_cost_usd = 100.0;
+    expect_refusal(decide(cfg, r), Refusal::max_cost,
+                   "stratus: --max-cost: the estimate is $1683.20, above $100.00 (partition graviton: estimate $1683.20 "
+                   "(1000 tasks x 1 x hpc7g.16xlarge on-demand at $1.6832/h for 1h00, time limit; $1.68 a task))");
+    ck_assert(!apply_option(r, Option::max_cost, "2/task"));
+    d = decide(cfg, r);
+    ck_assert_msg(d.verdict == Verdict::accept, "%s", d.message.c_str());
+    ck_assert_msg(d.admin_comment.find("\"max_cost_usd\":2,\"max_cost_per_task\":true") != std::string::npos, "%s",
+                  d.admin_comment.c_str());
+    ck_assert(!apply_option(r, Option::max_cost, "1.50/task"));
+    expect_refusal(decide(cfg, r), Refusal::max_cost,
+                   "stratus: --max-cost: the estimate is $1.68 a task, above $1.50 (partition graviton: estimate $1683.20 "
+                   "(1000 tasks x 1 x hpc7g.16xlarge on-demand at $1.6832/h for 1h00, time limit; $1.68 a task))");
+    // An --array Slurm would not take is refused with the reason.
+    r = job({"graviton"});
+    r.bad_array = "3-1";
+    expect_refusal(decide(cfg, r), Refusal::bad_option, "stratus: --array: cannot count the tasks of: 3-1");
+}
+END_TEST
+
+// Absurd dollar amounts are refused at submit, never written on the job:
+// the AdminComment must stay readable (budgets and actual cost read it).
+START_TEST(absurd_amounts_refused) {
+    Config cfg = sandbox();
+    JobRequest r = job({"gpu"});
+    std::optional<std::string> bad = apply_option(r, Option::max_cost, "12345678901234567890");
+    ck_assert(bad.has_value());
+    EXPECT_STR(*bad, "stratus: --max-cost: more than $1000000000000.00, the most Stratus accepts: 12345678901234567890");
+    ck_assert(!apply_option(r, Option::max_cost, "1000000000000"));  // the limit itself is fine
+    // 4000 p5.48xlarge nodes for 4e9 minutes: $1.5e13.
+    r = job({"gpu"});
+    r.min_nodes = 4000;
+    r.gpus.per_node = 8;
+    r.time_limit_min = 4000000000u;
+    Decision d = decide(cfg, r);
+    ck_assert(d.verdict == Verdict::refuse);
+    ck_assert(d.refusal == Refusal::max_cost);
+    ck_assert_msg(d.message.find("more than $1000000000000.00, the most Stratus accounts for") != std::string::npos, "%s",
+                  d.message.c_str());
+}
+END_TEST
+
+// Every number the AdminComment writer emits reads back as the same number.
+START_TEST(json_numbers_read_back) {
+    for (double v : {0.0, 0.05, 1.6832, 3.0, 55.04, 1e12, 999999999999.99, 1e15, 9.2233720368547758e18,
+                     1.2345678901234567e19, 1.7e308, -2.5e20}) {
+        std::string text = JsonObject().add("x", v).str();
+        JsonValue j = JsonValue::parse(text);
+        const JsonValue* x = j.find("x");
+        ck_assert_msg(x && x->is_number(), "%s", text.c_str());
+        ck_assert_msg(x->number() == v, "%s reads back as %.17g", text.c_str(), x->number());
+        // Integers beyond 64 bits are what jansson cannot read: never written.
+        bool integral = x->text().find_first_of(".eE") == std::string::npos;
+        ck_assert_msg(!integral || std::fabs(v) < 9.2e18, "%s", text.c_str());
+    }
+}
+END_TEST
+
+// Strings the writer emits are UTF-8 whatever the job carries (fuzzing: an
+// account of non-UTF-8 bytes made the AdminComment unreadable to jansson).
+START_TEST(json_strings_are_utf8) {
+    struct Case {
+        std::string in, out;
+    } cases[] = {
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},  // kept
+        {"STRATUS_\xba\xb0_X", "\"STRATUS_\xef\xbf\xbd\xef\xbf\xbd_X\""},  // stray continuation bytes
+        {"a\xc3", "\"a\xef\xbf\xbd\""},                                 // truncated at the end
+        {"\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\""},                   // overlong '/'
+        {"\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""},   // a UTF-16 surrogate
+        {"\xf4\x90\x80\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""},  // beyond U+10FFFF
+        {"\xe2\x82x", "\"\xef\xbf\xbd\xef\xbf\xbdx\""},                 // a sequence cut short
+    };
+    for (const Case& c : cases) {
+        std::string out;
+        json_escape_to(out, c.in);
+        EXPECT_STR(out, c.out);
+        JsonValue read = JsonValue::parse("{\"x\":" + out + "}");
+        ck_assert(read.find("x")->is_string());
+        std::string again;  // what was read back writes the same (fuzzing: the spend snapshot's round trip)
+        json_escape_to(again, read.find("x")->text());
+        EXPECT_STR(again, out);
+    }
+}
+END_TEST
+
 START_TEST(admin_comment_simple) {
     Config cfg = sandbox();
     JobRequest r = job({"graviton"});
@@ -670,14 +773,15 @@ START_TEST(admin_comment_simple) {
     EXPECT_STR(d.admin_comment,
                "{\"v\":1,\"partition\":\"graviton\",\"instance_type\":\"hpc7g.16xlarge\",\"capacity\":\"on-demand\","
                "\"region\":\"us-east-1\",\"nodes\":1,\"usd_per_node_hour\":1.6832,\"minutes\":60,\"basis\":"
-               "\"time_limit\",\"est_usd\":1.68}");
+               "\"time_limit\",\"est_usd\":1.68,\"req\":{\"p\":\"graviton\",\"t\":60}}");
     r.cost_center = "geo/\"x\"";
     r.max_cost_usd = 2.5;
     d = decide(cfg, r);
     EXPECT_STR(d.admin_comment,
                "{\"v\":1,\"partition\":\"graviton\",\"instance_type\":\"hpc7g.16xlarge\",\"capacity\":\"on-demand\","
                "\"region\":\"us-east-1\",\"nodes\":1,\"usd_per_node_hour\":1.6832,\"minutes\":60,\"basis\":"
-               "\"time_limit\",\"est_usd\":1.68,\"cost_center\":\"geo/\\\"x\\\"\",\"max_cost_usd\":2.5}");
+               "\"time_limit\",\"est_usd\":1.68,\"cost_center\":\"geo/\\\"x\\\"\",\"max_cost_usd\":2.5,"
+               "\"req\":{\"p\":\"graviton\",\"t\":60}}");
 }
 END_TEST
 
@@ -782,6 +886,10 @@ Suite* policy_suite() {
     tcase_add_test(tc, spot_pricing);
     tcase_add_test(tc, max_cost);
     tcase_add_test(tc, max_cost_boundary);
+    tcase_add_test(tc, array_priced_as_all_tasks);
+    tcase_add_test(tc, absurd_amounts_refused);
+    tcase_add_test(tc, json_numbers_read_back);
+    tcase_add_test(tc, json_strings_are_utf8);
     tcase_add_test(tc, admin_comment_simple);
     tcase_add_test(tc, show_estimate_no);
     suite_add_tcase(s, tc);

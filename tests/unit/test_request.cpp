@@ -126,6 +126,39 @@ START_TEST(opt_max_cost) {
     expect_bad(r, Option::max_cost, "1e3", "stratus: --max-cost: not a dollar amount: 1e3");
     expect_bad(r, Option::max_cost, "10 USD", "stratus: --max-cost: not a dollar amount: 10 USD");
     expect_bad(r, Option::max_cost, "$$5", "stratus: --max-cost: not a dollar amount: $$5");
+    // The whole submission by default; "/task": each task of an array.
+    ck_assert(!r.max_cost_per_task);
+    expect_ok(r, Option::max_cost, "2.50/task");
+    ck_assert_double_eq(*r.max_cost_usd, 2.5);
+    ck_assert(r.max_cost_per_task);
+    expect_ok(r, Option::max_cost, "$3/TASK");
+    ck_assert_double_eq(*r.max_cost_usd, 3.0);
+    expect_ok(r, Option::max_cost, "40");
+    ck_assert(!r.max_cost_per_task);
+    expect_bad(r, Option::max_cost, "/task", "stratus: --max-cost: not a dollar amount: /task");
+    expect_bad(r, Option::max_cost, "5/job", "stratus: --max-cost: not a dollar amount: 5/job");
+}
+END_TEST
+
+// --array as Slurm reads it: distinct indexes, steps, masks, throttles.
+START_TEST(array_tasks) {
+    ck_assert_uint_eq(*count_array_tasks("0-999"), 1000);
+    ck_assert_uint_eq(*count_array_tasks("1-100:2,105,200-201%10"), 53);
+    ck_assert_uint_eq(*count_array_tasks("7"), 1);
+    ck_assert_uint_eq(*count_array_tasks("0-19%4"), 20);
+    ck_assert_uint_eq(*count_array_tasks("1-5,3,4-6"), 6);  // each index once
+    ck_assert_uint_eq(*count_array_tasks("0-15:4"), 4);     // 0 4 8 12
+    ck_assert_uint_eq(*count_array_tasks("0x1F"), 5);
+    ck_assert_uint_eq(*count_array_tasks("0xf0"), 4);
+    ck_assert_uint_eq(*count_array_tasks("0-4000000"), 4000001);
+    for (const char* bad : {"", "3-1", "a-b", "1-10:0", "0-4000001", "1,,2", "1-", "-1", "1-5%", "1%x", "0x", "0xZ",
+                            "12345678901234567890"})
+        ck_assert_msg(!count_array_tasks(bad), "%s counted", bad);
+    // Repeating items is bounded work, not a way to make slurmctld count forever.
+    std::string many;
+    for (int i = 0; i < 10; ++i) many += "0-4000000,";
+    many += "1";
+    ck_assert(!count_array_tasks(many));
 }
 END_TEST
 
@@ -194,11 +227,21 @@ START_TEST(env_invalid) {
 }
 END_TEST
 
-static void expect_gpus(const char* tres, uint32_t count, const char* model) {
-    auto g = parse_gpu_tres(tres);
-    ck_assert_msg(g.has_value(), "\"%s\": no GPUs found", tres);
-    ck_assert_msg(g->count == count, "\"%s\": count %u, expected %u", tres, g->count, count);
-    ck_assert_msg(g->model == model, "\"%s\": model \"%s\", expected \"%s\"", tres, g->model.c_str(), model);
+static void expect_gpus(const std::string& tres, uint32_t count, const char* model) {
+    std::optional<GpuSpec> g;
+    auto problem = parse_gpu_tres(tres, g);
+    ck_assert_msg(!problem, "\"%.200s\": %s", tres.c_str(), problem.value_or("").c_str());
+    ck_assert_msg(g.has_value(), "\"%.200s\": no GPUs found", tres.c_str());
+    ck_assert_msg(g->count == count, "\"%.200s\": count %u, expected %u", tres.c_str(), g->count, count);
+    ck_assert_msg(g->model == model, "\"%.200s\": model \"%s\", expected \"%s\"", tres.c_str(), g->model.c_str(), model);
+}
+
+static void expect_refused(const std::string& tres, const std::string& problem) {
+    std::optional<GpuSpec> g = GpuSpec{7, "kept"};
+    auto got = parse_gpu_tres(tres, g);
+    ck_assert_msg(got.has_value(), "\"%.200s\": not refused", tres.c_str());
+    EXPECT_STR(*got, problem);
+    ck_assert(g && g->count == 7 && g->model == "kept");  // untouched
 }
 
 START_TEST(gpu_tres) {
@@ -215,16 +258,32 @@ START_TEST(gpu_tres) {
     expect_gpus("gres:nic:1;gres/gpu=3", 3, "");
     expect_gpus(" gres:gpu:2 ", 2, "");
     expect_gpus("gres:gpu:0", 0, "");
-    // A count too large for any machine is still a count, never a model name.
-    expect_gpus("gres:gpu:99999999999999999999", 1000000, "");
-    expect_gpus("gres:gpu:4294967296", 1000000, "");
+    expect_gpus("gres:gpu:4294967295", 4294967295u, "");  // the most there may be
+    expect_gpus("gres:gpu:4294967294,gres:gpu:1", 4294967295u, "");
+}
+END_TEST
+
+// More GPUs than any machine holds are refused, naming the value: a count
+// too large even for 64 bits is still a count, never a model name, and
+// counts that add up past 32 bits never wrap (this was 1 GPU).
+START_TEST(gpu_tres_too_many) {
+    expect_refused("gres:gpu:99999999999999999999", "GPU count above 4294967295: 99999999999999999999");
+    expect_refused("gres:gpu:h100:4294967296", "GPU count above 4294967295: 4294967296");
+    expect_refused("gpu:1,gres/gpu=18446744073709551616", "GPU count above 4294967295: 18446744073709551616");
+    std::string wrap;
+    for (int i = 0; i < 4294; ++i) wrap += "gpu:1000000,";
+    expect_refused(wrap + "gpu:967296,gpu:1", "GPU counts add up to more than 4294967295: 4294967297");
+    expect_refused("gpu:4294967295;gpu:4294967295;gpu:2", "GPU counts add up to more than 4294967295: 8589934592");
+    expect_gpus(wrap + "gpu:967295", 4294967295u, "");
 }
 END_TEST
 
 START_TEST(gpu_tres_none) {
     for (const char* s : {"", "gres:nic:1", "gres:gpumem:10", "gres/shard=2", "cpu=4,mem=1G", "gres:gpux:1", ",;,", "gres:",
-                          "gres"})
-        ck_assert_msg(!parse_gpu_tres(s), "\"%s\" has no GPUs", s);
+                          "gres"}) {
+        std::optional<GpuSpec> g = GpuSpec{};  // to see it become nullopt
+        ck_assert_msg(!parse_gpu_tres(s, g) && !g, "\"%s\" has no GPUs", s);
+    }
 }
 END_TEST
 
@@ -240,10 +299,12 @@ Suite* request_suite() {
     tcase_add_test(tc, idempotent);
     tcase_add_test(tc, env_options);
     tcase_add_test(tc, env_invalid);
+    tcase_add_test(tc, array_tasks);
     suite_add_tcase(s, tc);
     tc = make_tcase("gpu_tres");
     tcase_add_test(tc, gpu_tres);
     tcase_add_test(tc, gpu_tres_none);
+    tcase_add_test(tc, gpu_tres_too_many);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -8,10 +8,7 @@
 // slurm_opt_create_job_desc()/slurm_option_set(); it is linked with
 // -export-dynamic so that the plugin resolves them here.
 
-extern "C" {
-#include <slurm/slurm.h>
-#include <slurm/spank.h>
-}
+#include "slurm_api.hpp"
 
 #include <arpa/inet.h>
 #include <dlfcn.h>
@@ -49,7 +46,14 @@ struct Registered {
 std::vector<Registered> registered;
 std::map<std::string, std::string> job_control_env, task_env;
 job_desc_msg_t host_job;                // what slurm_opt_create_job_desc returns a copy of
+// sbatch's own submit line: slurm_opt_create_job_desc() hands it over
+// without copying, so whoever frees the job description must not free it.
+char host_submit_line[] = "sbatch -p graviton --wrap=true";
+int freed_host_submit_line = 0;  // slurm_free_job_desc_msg calls that would have freed it
 std::map<std::string, std::string> options_set;  // slurm_option_set calls
+// libslurm's slurm_opt_create_job_desc() returns NULL, after printing why,
+// for options it refuses (a GRES count it cannot hold, a bad node list).
+bool host_refuses_options = false;
 
 __attribute__((format(printf, 2, 0))) void log_line(const char* level, const char* fmt, va_list ap) {
     char buf[8192];
@@ -89,11 +93,16 @@ spank_err_t spank_job_control_setenv(spank_t, const char* var, const char* val, 
 const char* spank_strerror(spank_err_t) { return "stub error"; }
 
 job_desc_msg_t* slurm_opt_create_job_desc(void*, bool) {
+    if (host_refuses_options) return nullptr;
     auto* d = static_cast<job_desc_msg_t*>(malloc(sizeof(job_desc_msg_t)));
     *d = host_job;
     return d;
 }
-void slurm_free_job_desc_msg(job_desc_msg_t* d) { free(d); }
+void slurm_free_job_desc_msg(job_desc_msg_t* d) {
+    // libslurm's frees every string of the description.
+    if (d->submit_line == host_submit_line) ++freed_host_submit_line;
+    free(d);
+}
 int slurm_option_set(void*, const char* name, const char* value, bool) {
     options_set[name] = value;
     return SLURM_SUCCESS;
@@ -159,6 +168,7 @@ void use_sandbox_config() {
 
 void blank_job() {
     slurm_init_job_desc_msg(&host_job);
+    host_job.submit_line = host_submit_line;
 }
 
 }  // namespace
@@ -254,7 +264,7 @@ START_TEST(registers_options) {
                "arch instance-type capacity cost-center max-cost stratus-dry-run");
     ck_assert_int_eq(p.option("max-cost").has_arg, 1);
     ck_assert_int_eq(p.option("stratus-dry-run").has_arg, 0);
-    EXPECT_STR(p.option("max-cost").usage, "[stratus] Refuse the job if its cost estimate exceeds USD dollars (env STRATUS_MAX_COST_USD)");
+    EXPECT_STR(p.option("max-cost").usage, "[stratus] Refuse the job if its cost estimate exceeds USD dollars (with /task: each task of an array) (env STRATUS_MAX_COST_USD)");
 }
 END_TEST
 
@@ -322,6 +332,20 @@ START_TEST(post_opt_precedence_and_job_env) {
 }
 END_TEST
 
+// The job description sbatch will send keeps its submit line: freeing it
+// made sbatch send freed memory to slurmctld.
+START_TEST(post_opt_leaves_the_submit_line_to_sbatch) {
+    use_sandbox_config();
+    blank_job();
+    host_job.partition = const_cast<char*>("graviton");
+    freed_host_submit_line = 0;
+    Plugin p;
+    ck_assert_int_eq(p.call_init({}), 0);
+    ck_assert_int_eq(p.post_opt(nullptr, 0, nullptr), 0);
+    ck_assert_int_eq(freed_host_submit_line, 0);
+}
+END_TEST
+
 START_TEST(post_opt_bad_env_value) {
     use_sandbox_config();
     blank_job();
@@ -352,6 +376,38 @@ START_TEST(post_opt_refuses_like_the_server) {
     ck_assert_int_eq(p.post_opt(nullptr, 0, nullptr), 0);
     EXPECT_STR(take_log(), "info: stratus: partition gpu: no instance type has 16 GPUs per node (largest: "
                            "p5.48xlarge, 8 x h100) (not enforced)\n");
+}
+END_TEST
+
+// GPU counts no machine can hold: refused as job_submit/stratus refuses them.
+START_TEST(post_opt_gpu_counts_beyond_any_machine) {
+    use_sandbox_config();
+    blank_job();
+    host_job.partition = const_cast<char*>("gpu");
+    std::string wrap;
+    for (int i = 0; i < 4294; ++i) wrap += "gres/gpu:1000000,";
+    wrap += "gres/gpu:967296,gres/gpu:1";  // wrapped to 1 GPU in 32 bits
+    host_job.tres_per_node = &wrap[0];
+    Plugin p;
+    ck_assert_int_eq(p.call_init({}), 0);
+    take_log();
+    ck_assert_int_eq(p.post_opt(nullptr, 0, nullptr), -1);
+    EXPECT_STR(take_log(), "error: stratus: --gpus-per-node/--gres: GPU counts add up to more than 4294967295: 4294967297\n");
+    host_job.tres_per_node = nullptr;
+}
+END_TEST
+
+// When Slurm itself cannot make a job of the options it says why, and the
+// job is not submitted: no "internal error: out of memory" on top.
+START_TEST(post_opt_when_slurm_refuses_the_options) {
+    use_sandbox_config();
+    blank_job();
+    host_refuses_options = true;
+    Plugin p;
+    ck_assert_int_eq(p.call_init({}), 0);
+    take_log();
+    ck_assert_int_eq(p.post_opt(nullptr, 0, nullptr), -1);
+    EXPECT_STR(take_log(), "error: stratus: Slurm cannot make a job of these options (its error above says why)\n");
 }
 END_TEST
 
@@ -414,16 +470,30 @@ int main() {
     Suite* s = suite_create("spank_stratus.so");
     TCase* tc = tcase_create("spank");
     tcase_set_timeout(tc, 60);
-    // Each test runs in its own process (Check's fork mode): the plugin's state starts fresh.
-    tcase_add_checked_fixture(tc, [] { context = S_CTX_ALLOCATOR; registered.clear(); log_text.clear(); }, nullptr);
+    // Every test starts from a fresh host, also without Check's fork mode
+    // (CK_FORK=no runs them all in this process): a step's task environment
+    // left by one test must not be the next test's. The plugin itself is
+    // loaded afresh by each test's Plugin.
+    tcase_add_checked_fixture(tc, [] {
+        context = S_CTX_ALLOCATOR;
+        registered.clear();
+        log_text.clear();
+        job_control_env.clear();
+        task_env.clear();
+        options_set.clear();
+        host_refuses_options = false;
+    }, nullptr);
     tcase_add_test(tc, exports_exactly_the_spank_api);
     tcase_add_test(tc, registers_options);
     tcase_add_test(tc, nothing_in_slurmd);
     tcase_add_test(tc, plugstack_arguments);
     tcase_add_test(tc, callbacks_validate_and_are_idempotent);
     tcase_add_test(tc, post_opt_precedence_and_job_env);
+    tcase_add_test(tc, post_opt_leaves_the_submit_line_to_sbatch);
     tcase_add_test(tc, post_opt_bad_env_value);
     tcase_add_test(tc, post_opt_refuses_like_the_server);
+    tcase_add_test(tc, post_opt_gpu_counts_beyond_any_machine);
+    tcase_add_test(tc, post_opt_when_slurm_refuses_the_options);
     tcase_add_test(tc, post_opt_routes_and_shows_estimate);
     tcase_add_test(tc, remote_task_env_from_imds);
     tcase_add_test(tc, remote_without_imds);

@@ -1,5 +1,7 @@
 // common/config_store.hpp: reloading on change, keeping the last good
 // configuration, and the watcher thread.
+#include <sys/stat.h>
+
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -190,6 +192,28 @@ START_TEST(reload_when_missing_files_appear) {
 }
 END_TEST
 
+// An Include or catalog that names a FIFO or a device is a configuration
+// error like any other: refused at once, the last good configuration kept.
+START_TEST(reload_keeps_config_over_special_files) {
+    Fixture f;
+    write_file(f.conf, kThree);
+    ConfigStore store(f.conf, f.slurm, f.logger());
+    ck_assert(store.reload_if_changed());
+    ck_assert_int_eq(mkfifo((f.dir + "/fifo.conf").c_str(), 0600), 0);
+    write_file(f.conf, std::string(kTwo) + "Include fifo.conf\n");
+    ck_assert(!store.reload_if_changed());
+    expect_log(*f.log, f.log->size() - 1, Level::error,
+               f.conf + ":3: Include: cannot read " + f.dir + "/fifo.conf: not a regular file (a FIFO) (keeping the "
+                        "configuration loaded before)");
+    write_file(f.conf, std::string(kTwo) + "InstanceCatalog=/dev/zero\n");
+    ck_assert(!store.reload_if_changed());
+    expect_log(*f.log, f.log->size() - 1, Level::error,
+               f.conf + ":3: InstanceCatalog: cannot read /dev/zero: not a regular file (a character device) (keeping "
+                        "the configuration loaded before)");
+    ck_assert_uint_eq(store.current()->partitions.size(), 3);
+}
+END_TEST
+
 START_TEST(reload_without_config) {
     Fixture f;
     ConfigStore store(f.conf, f.slurm, f.logger());
@@ -275,6 +299,7 @@ Suite* store_suite() {
     tcase_add_test(tc, reload_include_and_catalog);
     tcase_add_test(tc, reload_when_missing_files_appear);
     tcase_add_test(tc, reload_without_config);
+    tcase_add_test(tc, reload_keeps_config_over_special_files);
     suite_add_tcase(s, tc);
     tc = make_tcase("watcher");
     tcase_add_test(tc, watcher_picks_up_edits);

@@ -167,6 +167,15 @@ START_TEST(usd_text) {
 }
 END_TEST
 
+START_TEST(bytes_text) {
+    EXPECT_STR(format_bytes(16u << 20), "16 MiB");
+    EXPECT_STR(format_bytes(64u << 10), "64 KiB");
+    EXPECT_STR(format_bytes((1u << 20) + 1024), "1025 KiB");
+    EXPECT_STR(format_bytes(1000), "1000 bytes");
+    EXPECT_STR(format_bytes(0), "0 bytes");
+}
+END_TEST
+
 START_TEST(helpers) {
     EXPECT_STR(std::string(trim("  a b \t\n")), "a b");
     EXPECT_STR(std::string(trim("")), "");
@@ -205,6 +214,7 @@ Suite* text_suite() {
     tc = make_tcase("format");
     tcase_add_test(tc, minutes_text);
     tcase_add_test(tc, usd_text);
+    tcase_add_test(tc, bytes_text);
     suite_add_tcase(s, tc);
     return s;
 }

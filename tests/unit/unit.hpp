@@ -9,6 +9,7 @@
 
 // One Suite per module of common/.
 Suite* text_suite();
+Suite* file_suite();
 Suite* conf_suite();
 Suite* catalog_suite();
 Suite* request_suite();

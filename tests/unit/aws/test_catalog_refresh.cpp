@@ -4,13 +4,17 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include <system_error>
+
 #include "aws/catalog_refresh.hpp"
 #include "aws/json_doc.hpp"
 #include "aws/query.hpp"
 #include "aws_unit.hpp"
 #include "catalog.hpp"
+#include "file.hpp"
 
 using namespace stratus::aws;
+using stratus::write_file_atomically;
 
 namespace {
 

@@ -182,6 +182,17 @@ START_TEST(home_files_and_nothing_found) {
 }
 END_TEST
 
+// The shared files are read inside srun and slurmstepd: a FIFO or a device
+// in their place counts as no file, at once.
+START_TEST(shared_files_not_regular) {
+    std::string d = aws_test_dir();
+    ck_assert_int_eq(mkfifo((d + "/fifo").c_str(), 0600), 0);
+    SharedFiles f = SharedFiles::load(
+        Env::fixed({{"AWS_SHARED_CREDENTIALS_FILE", d + "/fifo"}, {"AWS_CONFIG_FILE", "/dev/zero"}}));
+    ck_assert(!f.credentials_found && !f.config_found);
+}
+END_TEST
+
 START_TEST(region_order) {
     std::string d = files_dir();
     FakeImds imds;
@@ -333,6 +344,7 @@ Suite* aws_credentials_suite() {
     tcase_add_test(tc, env_beats_files_beats_imds);
     tcase_add_test(tc, profiles);
     tcase_add_test(tc, home_files_and_nothing_found);
+    tcase_add_test(tc, shared_files_not_regular);
     tcase_add_test(tc, region_order);
     tcase_add_test(tc, endpoints);
     tcase_add_test(tc, ini_parser);

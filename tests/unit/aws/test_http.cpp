@@ -1,6 +1,7 @@
 // CurlTransport against a tiny HTTP/1.1 server in the test process:
 // methods, headers, SigV4 by libcurl (header shape, session token signed),
-// timeouts, refused connections, connection reuse, IMDSv2 over real HTTP.
+// timeouts, refused connections, connection reuse, the response size cap,
+// IMDSv2 over real HTTP.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 #include <regex>
 #include <thread>
 
+#include "aws/ec2.hpp"
 #include "aws/http.hpp"
 #include "aws/imds.hpp"
 #include "aws_unit.hpp"
@@ -132,7 +134,8 @@ private:
                               std::to_string(a.body.size()) + "\r\n";
             for (const auto& h : a.headers) out += h + "\r\n";
             out += "\r\n" + a.body;
-            if (::write(c, out.data(), out.size()) < 0) return;
+            // MSG_NOSIGNAL: a client that hangs up early must not SIGPIPE the test.
+            if (::send(c, out.data(), out.size(), MSG_NOSIGNAL) < 0) return;
         }
     }
 
@@ -269,6 +272,43 @@ START_TEST(timeouts_and_refused) {
 }
 END_TEST
 
+// A body over kMaxResponseBytes ends the transfer there, as
+// ResponseTooLargeError; a client reports it as ResponseTooLarge at once,
+// without sending the same request again.
+START_TEST(response_size_cap) {
+    MiniServer server([](const SeenRequest& r) {
+        size_t size = r.path == "/fits" ? kMaxResponseBytes : kMaxResponseBytes + 1;
+        return Answer{200, std::string(size, 'x'), {}, 0};
+    });
+    CurlTransport t;
+    HttpRequest req;
+    req.url = server.url() + "/fits";
+    ck_assert_uint_eq(t.perform(req).body.size(), kMaxResponseBytes);
+    req.url = server.url() + "/big";
+    try {
+        t.perform(req);
+        ck_abort_msg("no exception");
+    } catch (const ResponseTooLargeError& e) {
+        ck_assert(!e.timeout());
+        ck_assert_msg(std::string(e.what()).find("response body larger than 32 MiB") != std::string::npos, "%s", e.what());
+    }
+
+    ClientConfig c;
+    c.region = "us-east-1";
+    c.endpoint = server.url();
+    c.env = Env::fixed({});
+    c.credentials = std::make_shared<StaticCredentialsProvider>(Credentials{"AKID", "SECRET", "", std::nullopt, "test"});
+    c.clock = std::make_shared<FakeClock>();
+    ec2::Ec2Client ec2(c);
+    size_t before = server.seen().size();
+    auto e = AWS_ERROR(ec2.describe_instance_types());
+    EXPECT_STR(e.code(), "ResponseTooLarge");
+    ck_assert(e.source() == ErrorSource::response);
+    ck_assert_uint_eq(e.attempts(), 1);
+    ck_assert_uint_eq(server.seen().size() - before, 1);
+}
+END_TEST
+
 START_TEST(imds_over_http) {
     std::atomic<int> tokens{0};
     std::string current;
@@ -312,6 +352,7 @@ Suite* aws_http_suite() {
     tcase_add_test(tc, get_post_put_and_headers);
     tcase_add_test(tc, sigv4_by_curl);
     tcase_add_test(tc, timeouts_and_refused);
+    tcase_add_test(tc, response_size_cap);
     tcase_add_test(tc, imds_over_http);
     suite_add_tcase(s, tc);
     return s;

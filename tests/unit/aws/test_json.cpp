@@ -1,5 +1,6 @@
-// PCS (awsJson 1.0) and Pricing (awsJson 1.1): request bodies, answers,
-// typed errors, PriceList entries that are JSON inside JSON strings.
+// json_doc's bounds; PCS (awsJson 1.0) and Pricing (awsJson 1.1): request
+// bodies, answers, typed errors, PriceList entries that are JSON inside
+// JSON strings.
 #include "aws/json_doc.hpp"
 #include "aws/pcs.hpp"
 #include "aws/pricing.hpp"
@@ -267,9 +268,35 @@ START_TEST(pricing_client_signs_for_us_east_1) {
 }
 END_TEST
 
+START_TEST(json_bounds) {
+    // Size: refused unread past kMaxResponseBytes.
+    std::string padded = "{}" + std::string(kMaxResponseBytes - 2, ' ');
+    ck_assert(json_is_object(json_parse(padded).get()));
+    padded += ' ';
+    try {
+        json_parse(padded);
+        ck_abort_msg("no exception");
+    } catch (const JsonParseError& e) {
+        EXPECT_STR(e.what(), "JSON document larger than 32 MiB");
+    }
+    // Depth: jansson stops at 2048 levels.
+    auto nested = [](size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+    ck_assert(json_parse(nested(2048)));
+    try {
+        json_parse(nested(2049));
+        ck_abort_msg("no exception");
+    } catch (const JsonParseError& e) {
+        ck_assert_msg(std::string(e.what()).find("maximum parsing depth") != std::string::npos, "%s", e.what());
+    }
+}
+END_TEST
+
 Suite* aws_json_suite() {
     Suite* s = suite_create("aws_json");
-    TCase* tc = aws_tcase("pcs");
+    TCase* tc = aws_tcase("json_doc");
+    tcase_add_test(tc, json_bounds);
+    suite_add_tcase(s, tc);
+    tc = aws_tcase("pcs");
     tcase_add_test(tc, pcs_request_bodies);
     tcase_add_test(tc, pcs_parse_group);
     tcase_add_test(tc, pcs_list_pages);

@@ -5,18 +5,18 @@
 
 using namespace stratus::aws;
 
-START_TEST(percent_encoding) {
-    EXPECT_STR(percent_encode("a b"), "a%20b");
-    EXPECT_STR(percent_encode("a+b"), "a%2Bb");
-    EXPECT_STR(percent_encode("a/b"), "a%2Fb");
-    EXPECT_STR(percent_encode("k=v&x"), "k%3Dv%26x");
-    EXPECT_STR(percent_encode("AZaz09-_.~"), "AZaz09-_.~");
-    EXPECT_STR(percent_encode("*!'()"), "%2A%21%27%28%29");
-    EXPECT_STR(percent_encode("caf\xc3\xa9"), "caf%C3%A9");          // é
-    EXPECT_STR(percent_encode("\xe2\x82\xac" "5"), "%E2%82%AC5");     // €5
-    EXPECT_STR(percent_encode("$Latest"), "%24Latest");
-    EXPECT_STR(percent_encode(""), "");
-    EXPECT_STR(percent_encode(std::string("a\0b", 3)), "a%00b");
+START_TEST(form_encoding) {
+    EXPECT_STR(form_encode("a b"), "a+b");
+    EXPECT_STR(form_encode("a+b"), "a%2Bb");
+    EXPECT_STR(form_encode("a/b"), "a%2Fb");
+    EXPECT_STR(form_encode("k=v&x"), "k%3Dv%26x");
+    EXPECT_STR(form_encode("AZaz09-_.~"), "AZaz09-_.~");
+    EXPECT_STR(form_encode("*!'()"), "%2A%21%27%28%29");
+    EXPECT_STR(form_encode("caf\xc3\xa9"), "caf%C3%A9");          // é
+    EXPECT_STR(form_encode("\xe2\x82\xac" "5"), "%E2%82%AC5");     // €5
+    EXPECT_STR(form_encode("$Latest"), "%24Latest");
+    EXPECT_STR(form_encode(""), "");
+    EXPECT_STR(form_encode(std::string("a\0b", 3)), "a%00b");
 }
 END_TEST
 
@@ -24,7 +24,7 @@ START_TEST(params_keep_order_and_encode_both_sides) {
     QueryParams p;
     p.add("Action", "CreateTags").add("Tag.1.Key", "a b").add("Tag.1.Value", "x+y/z=1&2").add("N", 3u).add("B", true);
     p.add_number("P", 0.5).add_number("Q", 2.0);
-    EXPECT_STR(p.encode(), "Action=CreateTags&Tag.1.Key=a%20b&Tag.1.Value=x%2By%2Fz%3D1%262&N=3&B=true&P=0.5&Q=2");
+    EXPECT_STR(p.encode(), "Action=CreateTags&Tag.1.Key=a+b&Tag.1.Value=x%2By%2Fz%3D1%262&N=3&B=true&P=0.5&Q=2");
     EXPECT_STR(p.get("Tag.1.Value"), "x+y/z=1&2");
     EXPECT_STR(p.get("absent"), "");
     auto back = decode_form(p.encode());
@@ -33,6 +33,28 @@ START_TEST(params_keep_order_and_encode_both_sides) {
         EXPECT_STR(back[i].first, p.params()[i].first);
         EXPECT_STR(back[i].second, p.params()[i].second);
     }
+}
+END_TEST
+
+// Tricky values as botocore 1.43 writes them (its Query serializer, then
+// AWSRequest.prepare(): urllib.parse.urlencode), copied from its output;
+// tests/fake_aws/test_fake_aws.py checks the same values against botocore
+// when it is installed.
+START_TEST(botocore_bodies) {
+    const char* values[] = {"a b", "a+b", "a/b", "k=v&x", "AZaz09-_.~", "*!'()", "caf\xc3\xa9", "\xe2\x82\xac" "5",
+                            "$Latest", "", "tab\there", "%20", "~`@#^[]{}|\\:;\"<>,?", "\xf0\x9f\x9a\x80"};
+    std::vector<ec2::Tag> tags;
+    for (size_t i = 0; i < sizeof values / sizeof *values; ++i) tags.push_back({"k" + std::to_string(i), values[i]});
+    tags.push_back({"k nul", std::string("a\0b", 3)});
+    EXPECT_STR(ec2::serialize_create_tags({"i-1"}, tags).encode(),
+               "Action=CreateTags&Version=2016-11-15&ResourceId.1=i-1"
+               "&Tag.1.Key=k0&Tag.1.Value=a+b&Tag.2.Key=k1&Tag.2.Value=a%2Bb&Tag.3.Key=k2&Tag.3.Value=a%2Fb"
+               "&Tag.4.Key=k3&Tag.4.Value=k%3Dv%26x&Tag.5.Key=k4&Tag.5.Value=AZaz09-_.~"
+               "&Tag.6.Key=k5&Tag.6.Value=%2A%21%27%28%29&Tag.7.Key=k6&Tag.7.Value=caf%C3%A9"
+               "&Tag.8.Key=k7&Tag.8.Value=%E2%82%AC5&Tag.9.Key=k8&Tag.9.Value=%24Latest&Tag.10.Key=k9&Tag.10.Value="
+               "&Tag.11.Key=k10&Tag.11.Value=tab%09here&Tag.12.Key=k11&Tag.12.Value=%2520"
+               "&Tag.13.Key=k12&Tag.13.Value=~%60%40%23%5E%5B%5D%7B%7D%7C%5C%3A%3B%22%3C%3E%2C%3F"
+               "&Tag.14.Key=k13&Tag.14.Value=%F0%9F%9A%80&Tag.15.Key=k+nul&Tag.15.Value=a%00b");
 }
 END_TEST
 
@@ -96,7 +118,7 @@ START_TEST(create_fleet_exact_body) {
         "&LaunchTemplateConfigs.1.Overrides.2.InstanceType=c7gn.16xlarge"
         "&LaunchTemplateConfigs.1.Overrides.2.SubnetId=subnet-bbb"
         "&LaunchTemplateConfigs.1.Overrides.2.Priority=2"
-        "&LaunchTemplateConfigs.2.LaunchTemplateSpecification.LaunchTemplateName=stratus%20nodes"
+        "&LaunchTemplateConfigs.2.LaunchTemplateSpecification.LaunchTemplateName=stratus+nodes"
         "&LaunchTemplateConfigs.2.LaunchTemplateSpecification.Version=3"
         "&LaunchTemplateConfigs.2.Overrides.1.InstanceType=hpc7g.16xlarge"
         "&LaunchTemplateConfigs.2.Overrides.1.MaxPrice=1.25"
@@ -112,7 +134,7 @@ START_TEST(create_fleet_exact_body) {
         "&TagSpecification.1.Tag.1.Key=stratus%3Ajob"
         "&TagSpecification.1.Tag.1.Value=42"
         "&TagSpecification.1.Tag.2.Key=Name"
-        "&TagSpecification.1.Tag.2.Value=n%C3%B6de%201%2F2%2Bx"
+        "&TagSpecification.1.Tag.2.Value=n%C3%B6de+1%2F2%2Bx"
         "&TagSpecification.2.ResourceType=fleet"
         "&TagSpecification.2.Tag.1.Key=stratus%3Acluster"
         "&TagSpecification.2.Tag.1.Value=a%3Db%26c";
@@ -165,7 +187,7 @@ START_TEST(other_request_bodies) {
     EXPECT_STR(ec2::serialize_terminate_instances({"i-1", "i-2"}).encode(),
                "Action=TerminateInstances&Version=2016-11-15&InstanceId.1=i-1&InstanceId.2=i-2");
     EXPECT_STR(ec2::serialize_create_tags({"i-1"}, {{"k 1", "v/1"}, {"k2", ""}}).encode(),
-               "Action=CreateTags&Version=2016-11-15&ResourceId.1=i-1&Tag.1.Key=k%201&Tag.1.Value=v%2F1"
+               "Action=CreateTags&Version=2016-11-15&ResourceId.1=i-1&Tag.1.Key=k+1&Tag.1.Value=v%2F1"
                "&Tag.2.Key=k2&Tag.2.Value=");
     EXPECT_STR(ec2::serialize_describe_instance_types({"c7g.large", "p5.48xlarge"}, {}, "n1", 100).encode(),
                "Action=DescribeInstanceTypes&Version=2016-11-15&InstanceType.1=c7g.large&InstanceType.2=p5.48xlarge"
@@ -184,7 +206,8 @@ END_TEST
 Suite* aws_query_suite() {
     Suite* s = suite_create("aws_query");
     TCase* tc = aws_tcase("encoding");
-    tcase_add_test(tc, percent_encoding);
+    tcase_add_test(tc, form_encoding);
+    tcase_add_test(tc, botocore_bodies);
     tcase_add_test(tc, params_keep_order_and_encode_both_sides);
     tcase_add_test(tc, flattened_lists);
     suite_add_tcase(s, tc);

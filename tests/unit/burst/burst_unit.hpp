@@ -38,6 +38,8 @@ using namespace stratus::burst;
 stratus::aws::AwsError aws_error(const std::string& code, long status = 400, const std::string& message = "");
 
 // EC2 as a script: capacity by instance type, faults by count, state kept.
+// Like EC2, describe_instances by ids fails with InvalidInstanceID.NotFound
+// when one of them is unknown.
 class FakeEc2 final : public Ec2Api {
 public:
     std::map<std::string, ec2::Instance> instances;
@@ -71,19 +73,48 @@ private:
     int next_ = 1;
 };
 
+// An EC2 whose TerminateInstances always fails with `code` (HTTP `status`);
+// everything else goes to `inner`.
+// Passes every call to a FakeEc2; a test overrides the one it changes.
+struct ForwardingEc2 : public Ec2Api {
+    FakeEc2& inner;
+    explicit ForwardingEc2(FakeEc2& i) : inner(i) {}
+    ec2::CreateFleetResult create_fleet(const ec2::CreateFleetRequest& r) override { return inner.create_fleet(r); }
+    std::vector<ec2::Instance> describe_instances(const std::vector<std::string>& ids,
+                                                  const std::vector<ec2::Filter>& f) override {
+        return inner.describe_instances(ids, f);
+    }
+    std::vector<ec2::InstanceStateChange> terminate_instances(const std::vector<std::string>& ids) override {
+        return inner.terminate_instances(ids);
+    }
+    void create_tags(const std::vector<std::string>& ids, const std::vector<ec2::Tag>& t) override { inner.create_tags(ids, t); }
+};
+
+struct TerminateFailsEc2 final : public ForwardingEc2 {
+    std::string code;
+    long status;
+    TerminateFailsEc2(FakeEc2& i, std::string c, long s) : ForwardingEc2(i), code(std::move(c)), status(s) {}
+    std::vector<ec2::InstanceStateChange> terminate_instances(const std::vector<std::string>&) override {
+        throw aws_error(code, status);
+    }
+};
+
 class FakeSlurm final : public SlurmApi {
 public:
     std::map<std::string, NodeAddress> addresses;
+    std::map<std::string, NodeInstance> instances;  // set_instances
     std::map<std::string, std::string> failed;      // node -> reason (mark_failed)
     std::map<std::string, std::string> powered_down;  // node -> reason
     std::vector<std::string> returned;
     std::map<uint32_t, JobInfo> jobs;
+    int load_job_calls = 0;
     std::map<uint32_t, std::string> comments;       // set_admin_comment
     std::map<uint32_t, std::string> notes;          // notify_job
     std::optional<std::vector<SlurmNode>> node_list = std::vector<SlurmNode>{};
     std::string set_addresses_error;
 
     std::string set_addresses(const std::vector<NodeAddress>& nodes) override;
+    std::string set_instances(const std::vector<NodeInstance>& nodes) override;
     std::string mark_failed(const std::vector<std::string>& nodes, const std::string& reason) override;
     std::string power_down(const std::vector<std::string>& nodes, const std::string& reason) override;
     std::string return_to_service(const std::vector<std::string>& nodes) override;

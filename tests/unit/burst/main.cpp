@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -132,6 +133,17 @@ std::vector<ec2::Instance> FakeEc2::describe_instances(const std::vector<std::st
         --hide_describes;
         return {};
     }
+    // As EC2: one id it does not know fails the whole call.
+    std::vector<std::string> unknown;
+    for (const std::string& id : ids)
+        if (!instances.count(id)) unknown.push_back(id);
+    if (unknown.size() == 1)
+        throw aws_error("InvalidInstanceID.NotFound", 400, "The instance ID '" + unknown[0] + "' does not exist");
+    if (!unknown.empty()) {
+        std::string list;
+        for (const std::string& id : unknown) list += (list.empty() ? "" : ", ") + id;
+        throw aws_error("InvalidInstanceID.NotFound", 400, "The instance IDs '" + list + "' do not exist");
+    }
     std::vector<ec2::Instance> out;
     for (const auto& [id, i] : instances) {
         if (!ids.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
@@ -205,6 +217,10 @@ std::string FakeSlurm::set_addresses(const std::vector<NodeAddress>& nodes) {
     for (const NodeAddress& n : nodes) addresses[n.node] = n;
     return "";
 }
+std::string FakeSlurm::set_instances(const std::vector<NodeInstance>& nodes) {
+    for (const NodeInstance& n : nodes) instances[n.node] = n;
+    return "";
+}
 std::string FakeSlurm::mark_failed(const std::vector<std::string>& nodes, const std::string& reason) {
     for (const std::string& n : nodes) failed[n] = reason;
     return "";
@@ -218,6 +234,7 @@ std::string FakeSlurm::return_to_service(const std::vector<std::string>& nodes) 
     return "";
 }
 std::optional<JobInfo> FakeSlurm::load_job(uint32_t job_id) {
+    ++load_job_calls;
     auto it = jobs.find(job_id);
     if (it == jobs.end()) return std::nullopt;
     return it->second;

@@ -1,11 +1,16 @@
 // Hostlists (common/hostlist.hpp), SLURM_RESUME_FILE (burst/resume_file.hpp),
 // node -> partition and instance types (burst/node_map.hpp).
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 
+#include "bench/rng.hpp"
 #include "burst/node_map.hpp"
 #include "burst/resume_file.hpp"
 #include "burst_unit.hpp"
 #include "hostlist.hpp"
+#include "../hostlist_oracle.hpp"
 
 using namespace burst_test;
 
@@ -22,6 +27,16 @@ std::string hostlist_error(F&& f) {
     try {
         f();
     } catch (const HostlistError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+template <class F>
+std::string resume_file_error(F&& f) {
+    try {
+        f();
+    } catch (const ResumeFileError& e) {
         return e.what();
     }
     return "";
@@ -83,6 +98,131 @@ START_TEST(contains_still_works) {
 }
 END_TEST
 
+START_TEST(contains_and_expand_agree) {
+    // One syntax: blanks separate items for both.
+    EXPECT_STR(joined(hostlist_expand("a b,c\td\ne")), "a b c d e");
+    for (const char* host : {"a", "b", "c", "d", "e"})
+        ck_assert_msg(hostlist_contains("a b,c\td\ne", host), "%s", host);
+    ck_assert(!hostlist_contains("a b", "a b"));
+    // Blanks inside brackets are ignored by both.
+    EXPECT_STR(joined(hostlist_expand("n[1 - 2, 4]")), "n1 n2 n4");
+    ck_assert(hostlist_contains("n[1 - 2, 4]", "n4"));
+    // Padding: a number longer than LO's width has no leading zeros.
+    EXPECT_STR(joined(hostlist_expand("n[098-100]")), "n098 n099 n100");
+    ck_assert(hostlist_contains("n[098-100]", "n100"));
+    ck_assert(!hostlist_contains("n[098-100]", "n0100"));
+    ck_assert(!hostlist_contains("n[098-100]", "n99"));
+    ck_assert(!hostlist_contains("n[0-1]", "n00"));
+    // A group's number followed by digits.
+    ck_assert(hostlist_contains("n[1-2]0", "n20"));
+    ck_assert(!hostlist_contains("n[1-2]0", "n30"));
+    ck_assert(hostlist_contains("n[1-12][0-9]", "n123"));
+    ck_assert(!hostlist_contains("n[1-12][0-9]", "n1010"));
+    // A malformed expression names no host, even beside a good item.
+    ck_assert(!hostlist_contains("n1,m[3-1]", "n1"));
+    ck_assert(!hostlist_contains("n1,m[1-99999999999999999999]", "n1"));
+    ck_assert(!hostlist_contains("n1,m]", "n1"));
+    // Contains needs no expansion: lists too large to expand still match.
+    ck_assert(hostlist_contains("n[1-2000000]", "n1999999"));
+    ck_assert(hostlist_contains("n[1-1000]b[1-1001]", "n1000b1001"));
+}
+END_TEST
+
+START_TEST(huge_numbers) {
+    // The largest 64-bit number is a number; one more is not.
+    EXPECT_STR(joined(hostlist_expand("n[18446744073709551614-18446744073709551615]")),
+               "n18446744073709551614 n18446744073709551615");
+    ck_assert(hostlist_contains("n[0-18446744073709551615]", "n18446744073709551615"));
+    ck_assert(!hostlist_contains("n[0-18446744073709551615]", "n18446744073709551616"));
+    ck_assert(!hostlist_contains("n[0-18446744073709551615]", "n99999999999999999999999"));
+    std::string why = hostlist_error([] { hostlist_expand("n[1-18446744073709551616]"); });
+    ck_assert_msg(why.find("not a number") != std::string::npos, "%s", why.c_str());
+    ck_assert(!hostlist_contains("n[1-18446744073709551616]", "n1"));
+    // Sizes saturate instead of wrapping around to something small.
+    HostlistSize all = hostlist_size("n[0-18446744073709551615]");
+    ck_assert_uint_eq(all.hosts, UINT64_MAX);
+    ck_assert_uint_eq(all.bytes, UINT64_MAX);
+    all = hostlist_size("[0-4294967295][0-4294967295][1-2]");
+    ck_assert_uint_eq(all.hosts, UINT64_MAX);
+    why = hostlist_error([] { hostlist_expand("[0-4294967295][0-4294967295][1-2]"); });
+    ck_assert_msg(why.find("more than 1000000 hosts") != std::string::npos, "%s", why.c_str());
+    HostlistSize some = hostlist_size("n[1-10],m,n[1-10]");
+    ck_assert_uint_eq(some.hosts, 21);          // duplicates counted
+    ck_assert_uint_eq(some.bytes, 20 * 3 + 1);  // each name as long as the item's longest
+}
+END_TEST
+
+// Input found by fuzzing: each case answers at once (its TCase has a short
+// timeout), where the code before took minutes or gigabytes.
+START_TEST(contains_does_not_backtrack) {
+    // Ten groups that each may take 1 to 19 digits of a long digit run:
+    // trying every split of 200 digits did not finish in a minute.
+    std::string expr = "n";
+    for (int i = 0; i < 10; ++i) expr += "[1-9999999999999999999]";
+    ck_assert(!hostlist_contains(expr, "n" + std::string(200, '1')));
+    ck_assert(!hostlist_contains(expr, "n" + std::string(180, '1') + "x"));
+    ck_assert(hostlist_contains(expr, "n" + std::string(190, '1')));
+    ck_assert(hostlist_contains(expr, "n" + std::string(10, '7')));
+    ck_assert(!hostlist_contains(expr, "n" + std::string(9, '7')));
+}
+END_TEST
+
+START_TEST(expand_bounds_bytes) {
+    // A million names of 2 KB each, 2 GB, from 2 KB of text.
+    std::string bomb = std::string(2000, 'x') + "[1-1000][1-1000]";
+    std::string why = hostlist_error([&] { hostlist_expand(bomb); });
+    ck_assert_msg(why.find("more than 32 MiB of host names") != std::string::npos, "%s", why.c_str());
+    ck_assert_msg(why.size() < 300, "quotes all of the expression: %zu bytes", why.size());
+    ck_assert(hostlist_contains(bomb, std::string(2000, 'x') + "1000999"));
+    // Up to the bounds it expands.
+    ck_assert_uint_eq(hostlist_expand(std::string(2000, 'x') + "[1-16000]").size(), 16000);
+    std::string longest(kMaxHostlistLength, 'x');
+    ck_assert_uint_eq(hostlist_expand(longest).size(), 1);
+    ck_assert(hostlist_contains(longest, longest));
+    // Beyond the bound on length, malformed for both.
+    std::string too_long = longest + "x";
+    why = hostlist_error([&] { hostlist_expand(too_long); });
+    ck_assert_msg(why.find("longer than 1048576 bytes") != std::string::npos, "%s", why.c_str());
+    ck_assert(!hostlist_contains(too_long, too_long));
+    // 200000 groups in one item overflowed the stack of the recursive expansion.
+    std::string groups = "n";
+    for (int i = 0; i < 200000; ++i) groups += "[1]";
+    ck_assert_uint_eq(hostlist_expand(groups).at(0).size(), 200001);
+}
+END_TEST
+
+// The differential oracle (tests/unit/hostlist_oracle.hpp) on random small
+// expressions, with names from their expansion, near misses and noise.
+START_TEST(random_expressions_agree) {
+    const std::vector<std::string> pieces = {
+        "n", "a", "-", "0", "1", "9", "00", "[0-3]", "[8-11]", "[08-11]", "[1,3]", "[0]", "[007-9]",
+        "[9-10]", "[1-12]", "[0-10]", "[1-2,2-3]", "[ 2 - 4 ]", ",", " ", "\t"};
+    const std::vector<std::string> malformed = {"[", "]", "[]", "[3-1]", "[x]", "[1-]"};
+    const std::vector<std::string> noise = {"n", "a", "0", "1", "9", "-", "00", "10"};
+    stratus::bench::Rng rng(20240611);
+    for (int checked = 0; checked < 3000;) {
+        std::string expr;
+        for (uint32_t k = 1 + rng.below(6); k > 0; --k) expr += rng.pick(rng.chance(5) ? malformed : pieces);
+        std::vector<std::string> names = hostlist_names(expr);
+        if (names.size() > 256) continue;  // the oracle looks up every name
+        ++checked;
+        std::string host;
+        if (!names.empty() && rng.chance(70)) {
+            host = rng.pick(names);
+            if (rng.chance(50)) {
+                size_t at = rng.below(static_cast<uint32_t>(host.size() + 1));
+                if (rng.chance(50) && at < host.size()) host.erase(at, 1);
+                else host.insert(at, rng.pick(noise));
+            }
+        } else {
+            for (uint32_t k = rng.below(5); k > 0; --k) host += rng.pick(noise);
+        }
+        std::string why = hostlist_oracle::disagreement(expr, host);
+        ck_assert_msg(why.empty(), "\"%s\" and \"%s\": %s", expr.c_str(), host.c_str(), why.c_str());
+    }
+}
+END_TEST
+
 Suite* hostlist_suite() {
     Suite* s = suite_create("hostlist");
     TCase* tc = make_tcase("hostlist");
@@ -91,7 +231,15 @@ Suite* hostlist_suite() {
     tcase_add_test(tc, expand_errors);
     tcase_add_test(tc, compress_round_trip);
     tcase_add_test(tc, contains_still_works);
+    tcase_add_test(tc, contains_and_expand_agree);
+    tcase_add_test(tc, huge_numbers);
+    tcase_add_test(tc, random_expressions_agree);
     suite_add_tcase(s, tc);
+    TCase* hostile = make_tcase("hostlist_hostile");
+    tcase_set_timeout(hostile, 10);
+    tcase_add_test(hostile, contains_does_not_backtrack);
+    tcase_add_test(hostile, expand_bounds_bytes);
+    suite_add_tcase(s, hostile);
     return s;
 }
 
@@ -161,6 +309,60 @@ START_TEST(resume_file_bad) {
         }
         return false;
     }());
+    ck_assert_int_eq(mkfifo((dir + "/fifo").c_str(), 0600), 0);
+    std::string what;
+    try {
+        read_resume_file(dir + "/fifo");
+    } catch (const ResumeFileError& e) {
+        what = e.what();
+    }
+    EXPECT_STR(what, "cannot read SLURM_RESUME_FILE " + dir + "/fifo: not a regular file (a FIFO)");
+}
+END_TEST
+
+// Files found by fuzzing: each is refused at once (its TCase has a short
+// timeout), where the code before took minutes or gigabytes.
+START_TEST(resume_file_bounded) {
+    // 80 jobs of a million nodes: 2.9 KB asking for 80 million names.
+    std::string json = R"({"all_nodes":"n[0-999999]","jobs":[)";
+    for (int id = 1; id <= 80; ++id)
+        json += (id > 1 ? "," : "") + std::string(R"({"job_id":)") + std::to_string(id) + R"(,"nodes":"n[0-999999]"})";
+    json += "]}";
+    ck_assert_uint_lt(json.size(), 3000);
+    std::string why = resume_file_error([&] { parse_resume_file(json); });
+    ck_assert_msg(why.find("more than 1000000 hosts") != std::string::npos, "%s", why.c_str());
+    // Bytes too: two lists of 20 MB of names each.
+    std::string wide = std::string(1000, 'x') + "[1-20000]";
+    why = resume_file_error([&] {
+        parse_resume_file(R"({"all_nodes":")" + wide + R"(","jobs":[{"job_id":1,"nodes":")" + wide + R"("}]})");
+    });
+    ck_assert_msg(why.find("more than 32 MiB of host names") != std::string::npos, "%s", why.c_str());
+    // nodes_alloc counts as well.
+    why = resume_file_error([&] {
+        parse_resume_file(R"({"jobs":[{"job_id":1,"nodes":"n1","nodes_alloc":"n[1-600000]"},)"
+                          R"({"job_id":2,"nodes":"n2","nodes_alloc":"n[1-600000]"}]})");
+    });
+    ck_assert_msg(why.find("more than 1000000 hosts") != std::string::npos, "%s", why.c_str());
+}
+END_TEST
+
+START_TEST(resume_file_read_bounded) {
+    std::string dir = test_dir();
+    // A FIFO in its place would block until a writer came.
+    std::string fifo = dir + "/fifo";
+    ck_assert(::mkfifo(fifo.c_str(), 0600) == 0);
+    std::string why = resume_file_error([&] { read_resume_file(fifo); });
+    ck_assert_msg(why.find("not a regular file") != std::string::npos, "%s", why.c_str());
+    why = resume_file_error([&] { read_resume_file(dir); });
+    ck_assert_msg(why.find("not a regular file") != std::string::npos, "%s", why.c_str());
+    // Sparse files: nothing written to disk.
+    std::string big = dir + "/big.json";
+    write_file(big, "");
+    ck_assert(::truncate(big.c_str(), static_cast<off_t>(kMaxResumeFileSize) + 1) == 0);
+    why = resume_file_error([&] { read_resume_file(big); });
+    ck_assert_msg(why.find("larger than 16 MiB") != std::string::npos, "%s", why.c_str());
+    ck_assert(::truncate(big.c_str(), static_cast<off_t>(kMaxResumeFileSize)) == 0);
+    ck_assert_uint_eq(read_resume_file(big)->size(), kMaxResumeFileSize);
 }
 END_TEST
 
@@ -171,6 +373,11 @@ Suite* resume_file_suite() {
     tcase_add_test(tc, resume_file_later_versions);
     tcase_add_test(tc, resume_file_bad);
     suite_add_tcase(s, tc);
+    TCase* hostile = make_tcase("resume_file_hostile");
+    tcase_set_timeout(hostile, 10);
+    tcase_add_test(hostile, resume_file_bounded);
+    tcase_add_test(hostile, resume_file_read_bounded);
+    suite_add_tcase(s, hostile);
     return s;
 }
 

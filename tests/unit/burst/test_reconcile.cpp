@@ -201,22 +201,104 @@ END_TEST
 START_TEST(reconcile_needs_listing) {
     World w("OrphanGracePeriod=0\n");
     w.ec2.add_instance("c7g.large", {{kTagCluster, "testcluster"}}, at(0));
-    struct Broken : public Ec2Api {
-        FakeEc2& inner;
-        explicit Broken(FakeEc2& i) : inner(i) {}
-        ec2::CreateFleetResult create_fleet(const ec2::CreateFleetRequest& r) override { return inner.create_fleet(r); }
+    struct Broken : public ForwardingEc2 {
+        using ForwardingEc2::ForwardingEc2;
         std::vector<ec2::Instance> describe_instances(const std::vector<std::string>&, const std::vector<ec2::Filter>&) override {
             throw aws_error("RequestLimitExceeded", 503);
         }
-        std::vector<ec2::InstanceStateChange> terminate_instances(const std::vector<std::string>& ids) override {
-            return inner.terminate_instances(ids);
-        }
-        void create_tags(const std::vector<std::string>& ids, const std::vector<ec2::Tag>& t) override { inner.create_tags(ids, t); }
     } broken(w.ec2);
     BurstContext ctx(w.config, broken, w.slurm, *w.store, w.log);
     ReconcileResult r = reconcile(ctx);
     ck_assert_uint_eq(r.errors.size(), 1);
     ck_assert_uint_eq(w.ec2.live(), 1);  // nothing terminated on a failed listing
+}
+END_TEST
+
+// A recorded instance that the tag listing misses (moto does not tag fleet
+// instances; on EC2 a tag removed by hand or a changed ClusterName) is
+// looked up by id: while EC2 runs it, it keeps its record and its node.
+START_TEST(reconcile_looks_up_untagged_instances) {
+    World w("OrphanGracePeriod=60\n");
+    ck_assert(resume(*w.ctx, resume_request_from_hostlist("burst-[1-3]")).failed.empty());
+    BurstState s = w.state();
+    std::string untagged = s.nodes["burst-1"].instance_id;
+    std::string forgotten = s.nodes["burst-2"].instance_id;
+    std::string tagged = s.nodes["burst-3"].instance_id;
+    w.ec2.instances[untagged].tags.clear();
+    w.ec2.instances[untagged].state = "running";
+    w.ec2.instances.erase(forgotten);  // EC2 no longer knows it at all
+    w.now += 120;
+    unsigned before = w.ec2.describe_calls;
+    ReconcileResult r = reconcile(*w.ctx);
+    ck_assert_msg(r.errors.empty(), "%s", w.log.all().c_str());
+    ck_assert_msg(!w.slurm.powered_down.count("burst-1"), "%s", w.log.all().c_str());
+    s = w.state();
+    EXPECT_STR(s.nodes["burst-1"].instance_id, untagged);
+    ck_assert(r.terminated.empty());
+    EXPECT_STR(w.ec2.instances[untagged].state, "running");
+    // The tag listing, then both ids at once (NotFound: one is unknown), then by filter.
+    ck_assert_uint_eq(w.ec2.describe_calls - before, 3);
+    ck_assert(w.log.has(untagged + " (running) of node burst-1 is not listed by its tag stratus:cluster=testcluster"));
+    // The unknown one is gone as before; the tagged one is left alone.
+    ck_assert(w.slurm.powered_down.count("burst-2"));
+    ck_assert(!s.nodes["burst-2"].has_instance());
+    EXPECT_STR(s.nodes["burst-3"].instance_id, tagged);
+    ck_assert(!w.slurm.powered_down.count("burst-3"));
+    // Found by id, it is under the rules for live instances: slurmctld gave
+    // up on burst-1, so it is a leaked one and terminated.
+    w.slurm.node_list = std::vector<SlurmNode>{{"burst-1", true, false, false, true, "ResumeTimeout reached"}};
+    w.now += 600;
+    r = reconcile(*w.ctx);
+    ck_assert_uint_eq(r.terminated.size(), 1);
+    EXPECT_STR(r.terminated[0], untagged);
+    EXPECT_STR(w.ec2.instances[untagged].state, "terminated");
+    ck_assert(!w.state().nodes["burst-1"].has_instance());
+}
+END_TEST
+
+// When the lookup by id fails, nothing is decided about any record.
+START_TEST(reconcile_needs_lookup) {
+    World w;
+    resume(*w.ctx, resume_request_from_hostlist("burst-1"));
+    std::string id = w.state().nodes["burst-1"].instance_id;
+    w.ec2.instances[id].tags.clear();
+    struct Throttled : public ForwardingEc2 {
+        using ForwardingEc2::ForwardingEc2;
+        std::vector<ec2::Instance> describe_instances(const std::vector<std::string>& ids,
+                                                      const std::vector<ec2::Filter>& f) override {
+            if (!ids.empty()) throw aws_error("RequestLimitExceeded", 503);
+            return inner.describe_instances(ids, f);
+        }
+    } throttled(w.ec2);
+    BurstContext ctx(w.config, throttled, w.slurm, *w.store, w.log);
+    ctx.clock = w.ctx->clock;
+    w.now += 600;
+    ReconcileResult r = reconcile(ctx);
+    ck_assert_uint_eq(r.errors.size(), 1);
+    ck_assert(r.errors[0].find("RequestLimitExceeded") != std::string::npos);
+    ck_assert(w.slurm.powered_down.empty());
+    EXPECT_STR(w.state().nodes["burst-1"].instance_id, id);
+}
+END_TEST
+
+// A stopped instance keeps its record until EC2 accepts its termination.
+START_TEST(reconcile_forgets_stopped_only_when_terminated) {
+    World w;
+    resume(*w.ctx, resume_request_from_hostlist("burst-1"));
+    std::string id = w.state().nodes["burst-1"].instance_id;
+    w.ec2.instances[id].state = "stopped";
+    TerminateFailsEc2 failing(w.ec2, "UnauthorizedOperation", 403);
+    BurstContext ctx(w.config, failing, w.slurm, *w.store, w.log);
+    ctx.clock = w.ctx->clock;
+    w.now += 120;
+    ReconcileResult r = reconcile(ctx);
+    ck_assert_msg(r.errors.size() == 1, "%s", w.log.all().c_str());
+    ck_assert(w.slurm.powered_down.count("burst-1"));
+    EXPECT_STR(w.state().nodes["burst-1"].instance_id, id);
+    r = reconcile(*w.ctx);
+    ck_assert_uint_eq(r.terminated.size(), 1);
+    EXPECT_STR(w.ec2.instances[id].state, "terminated");
+    ck_assert(!w.state().nodes["burst-1"].has_instance());
 }
 END_TEST
 
@@ -241,6 +323,8 @@ START_TEST(suspend_terminates_and_clears) {
     for (std::string n : {"burst-1", "burst-2", "burst-3"}) {
         EXPECT_STR(w.slurm.addresses[n].addr, n);
         EXPECT_STR(w.slurm.addresses[n].hostname, n);
+        ck_assert(w.slurm.instances.count(n));
+        EXPECT_STR(w.slurm.instances[n].instance_id, "");  // cleared
         ck_assert(!w.state().nodes[n].has_instance());
         EXPECT_STR(w.state().nodes[n].status, kNodeIdle);
     }
@@ -257,20 +341,14 @@ START_TEST(suspend_clears_records_first) {
     World w;
     resume(*w.ctx, resume_request_from_hostlist("burst-1"));
     std::string id = w.state().nodes["burst-1"].instance_id;
-    struct Watching : public Ec2Api {
+    struct Watching : public ForwardingEc2 {
         World& w;
         bool owned_during_terminate = true;
-        explicit Watching(World& world) : w(world) {}
-        ec2::CreateFleetResult create_fleet(const ec2::CreateFleetRequest& r) override { return w.ec2.create_fleet(r); }
-        std::vector<ec2::Instance> describe_instances(const std::vector<std::string>& ids,
-                                                      const std::vector<ec2::Filter>& f) override {
-            return w.ec2.describe_instances(ids, f);
-        }
+        explicit Watching(World& world) : ForwardingEc2(world.ec2), w(world) {}
         std::vector<ec2::InstanceStateChange> terminate_instances(const std::vector<std::string>& ids) override {
             owned_during_terminate = w.state().owner_of(ids.at(0)) != nullptr;
-            return w.ec2.terminate_instances(ids);
+            return inner.terminate_instances(ids);
         }
-        void create_tags(const std::vector<std::string>& ids, const std::vector<ec2::Tag>& t) override { w.ec2.create_tags(ids, t); }
     } watching(w);
     BurstContext ctx(w.config, watching, w.slurm, *w.store, w.log);
     SuspendResult r = suspend(ctx, {"burst-1"});
@@ -281,19 +359,7 @@ START_TEST(suspend_clears_records_first) {
     World w2("OrphanGracePeriod=60\n");
     resume(*w2.ctx, resume_request_from_hostlist("burst-1"));
     std::string id2 = w2.state().nodes["burst-1"].instance_id;
-    struct Failing : public Ec2Api {
-        FakeEc2& inner;
-        explicit Failing(FakeEc2& i) : inner(i) {}
-        ec2::CreateFleetResult create_fleet(const ec2::CreateFleetRequest& r) override { return inner.create_fleet(r); }
-        std::vector<ec2::Instance> describe_instances(const std::vector<std::string>& ids,
-                                                      const std::vector<ec2::Filter>& f) override {
-            return inner.describe_instances(ids, f);
-        }
-        std::vector<ec2::InstanceStateChange> terminate_instances(const std::vector<std::string>&) override {
-            throw aws_error("InternalError", 500);
-        }
-        void create_tags(const std::vector<std::string>& ids, const std::vector<ec2::Tag>& t) override { inner.create_tags(ids, t); }
-    } failing(w2.ec2);
+    TerminateFailsEc2 failing(w2.ec2, "InternalError", 500);
     BurstContext ctx2(w2.config, failing, w2.slurm, *w2.store, w2.log);
     r = suspend(ctx2, {"burst-1"});
     ck_assert_uint_eq(r.errors.size(), 1);
@@ -347,6 +413,9 @@ Suite* reconcile_suite() {
     tcase_add_test(tc, reconcile_carries_out);
     tcase_add_test(tc, reconcile_returns_failed_nodes);
     tcase_add_test(tc, reconcile_needs_listing);
+    tcase_add_test(tc, reconcile_looks_up_untagged_instances);
+    tcase_add_test(tc, reconcile_needs_lookup);
+    tcase_add_test(tc, reconcile_forgets_stopped_only_when_terminated);
     tcase_add_test(tc, suspend_terminates_and_clears);
     tcase_add_test(tc, suspend_clears_records_first);
     tcase_add_test(tc, suspend_batches_of_1000);

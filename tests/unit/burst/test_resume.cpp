@@ -60,6 +60,8 @@ START_TEST(launch_happy_path) {
         ck_assert_int_eq(rec.launch_time, 1800000000);  // EC2's LaunchTime
         EXPECT_STR(w.slurm.addresses[n].addr, rec.private_ip);
         EXPECT_STR(w.slurm.addresses[n].hostname, rec.private_dns);
+        EXPECT_STR(w.slurm.instances[n].instance_id, rec.instance_id);  // Slurm 23.11+ shows it
+        EXPECT_STR(w.slurm.instances[n].instance_type, "c7g.large");
         EXPECT_STR(tag(w.ec2.instances[rec.instance_id].tags, kTagNode), n);
         EXPECT_STR(tag(w.ec2.instances[rec.instance_id].tags, "Name"), n);
     }
@@ -285,6 +287,26 @@ START_TEST(exclusive_job_tags) {
 }
 END_TEST
 
+// Releases after 22.05 say each job's partition and sharing in the resume file:
+// slurmctld is asked only about the job that has whole nodes to itself.
+START_TEST(resume_file_fields_spare_rpcs) {
+    World w;
+    w.slurm.jobs[77] = JobInfo{77, "burst", "alice", "physics", R"({"v":1,"cost_center":"proj-42"})", true};
+    ResumeRequest req = parse_resume_file(
+        R"({"all_nodes_resume":"burst-[1-3]","jobs":[)"
+        R"({"job_id":77,"nodes_resume":"burst-[1-2]","nodes_alloc":"burst-[1-2]","partition":"burst","oversubscribe":"NO"},)"
+        R"({"job_id":78,"nodes_resume":"burst-3","nodes_alloc":"burst-3","partition":"burst","oversubscribe":"OK"}]})");
+    ResumeResult r = resume(*w.ctx, req);
+    ck_assert_msg(r.failed.empty(), "%s", w.log.all().c_str());
+    ck_assert_int_eq(w.slurm.load_job_calls, 1);  // job 77 only
+    ck_assert_uint_eq(w.state().nodes["burst-1"].job_id, 77);
+    ck_assert_uint_eq(w.state().nodes["burst-3"].job_id, 0);
+    bool tagged = false;
+    for (const auto& f : w.ec2.fleets) tagged |= tag(f.tag_specifications.at(0).tags, kTagUser) == "alice";
+    ck_assert(tagged);
+}
+END_TEST
+
 START_TEST(exclusive_job_spot) {
     World w;
     w.slurm.jobs[5] = JobInfo{5, "burst", "alice", "a", R"({"capacity":"spot"})", true};
@@ -385,6 +407,7 @@ Suite* resume_suite() {
     tcase_add_test(tc, success_resets_failures);
     tcase_add_test(tc, throttling_retried_same_token);
     tcase_add_test(tc, exclusive_job_tags);
+    tcase_add_test(tc, resume_file_fields_spare_rpcs);
     tcase_add_test(tc, exclusive_job_spot);
     tcase_add_test(tc, pinned_and_unknown_nodes);
     tcase_add_test(tc, eventual_consistency);
