@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sigv4  # noqa: E402
 from fake_common import (DEFAULT_CATALOG, ApiError, HookRunner, iso_ms_z, iso_z,  # noqa: E402
-                         load_catalog, log, request_id, utcnow)
+                         load_catalog, log, reencode_form, request_id, utcnow)
 from fake_ec2 import Ec2Service  # noqa: E402
 from fake_pcs_pricing import PcsService, PricingService  # noqa: E402
 
@@ -64,6 +64,7 @@ DEFAULT_CONFIG = {
     "on_terminate": None,
     "max_skew_s": 300,
     "credentials": {ACCESS_KEY_ID: SECRET_ACCESS_KEY},
+    "verify_reencoded_form": False,  # EC2 signatures over the form as botocore encodes it (moto)
 }
 
 DEFAULT_IMDS = {
@@ -761,8 +762,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             with fake.lock:
                 skew = int(fake.config["max_skew_s"])
+                reencode = service == "ec2" and fake.config["verify_reencoded_form"]
             auth = sigv4.verify_request(
-                self.command, self.path, header_list, body, fake.lookup_credentials,
+                self.command, self.path, header_list, reencode_form(body) if reencode else body,
+                fake.lookup_credentials,
                 service, PRICING_REGIONS if service == "pricing" else None, max_skew_s=skew)
         except sigv4.AuthError as exc:
             entry["access_key_id"] = exc.access_key

@@ -8,6 +8,7 @@ import re
 import shlex
 import subprocess
 import threading
+import urllib.parse
 import uuid
 
 log = logging.getLogger("fake_aws")
@@ -47,6 +48,16 @@ class ApiError(Exception):
         self.status = status
         self.fields = fields or {}
         self.headers = headers or {}
+
+
+def reencode_form(body):
+    """An application/x-www-form-urlencoded body as botocore writes the same
+    parameters (urllib.parse.urlencode, quote_plus: a space is '+'). moto
+    checks EC2 signatures over the form encoded again this way, not over
+    the bytes received: a client is accepted there only if its body is
+    already in this form."""
+    pairs = urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return urllib.parse.urlencode(pairs).encode()
 
 
 def utcnow():

@@ -7,6 +7,10 @@
 [[ -f $STRATUS_TOP_BUILDDIR/plugins/spank/.libs/spank_stratus.so ]] || skip "spank_stratus.so not built"
 [[ $(od -A n -t u2 -j 18 -N 2 /bin/true | tr -d ' ') == 62 ]] || skip "/bin/true is not an x86_64 program"
 start_sandbox --spank
+# srun after srun on one node: on 24.11 a step's completion message can
+# fail once and slurmstepd retries a minute later, so the node stays
+# COMPLETING for ~80 s and the next srun waits for it.
+RUN_TIMEOUT=240
 
 # Fixtures outside /bin and /usr (never judged there): /bin/true itself is
 # x86_64; with e_machine (bytes 18-19 of the ELF header) set to 183 it is

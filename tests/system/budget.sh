@@ -33,7 +33,7 @@ write_snapshot "$(date -u +%FT%TZ)"
 loads=$(config_loads)
 write_stratus_conf "$ORIGINAL"$'\n'"$budgets"
 wait_loads $((loads + 1)) 15
-if wait_log "job_submit/stratus: loaded spend snapshot $SNAP" 15; then pass "slurmctld loaded the snapshot"; else fail "slurmctld did not load the snapshot"; fi
+if wait_snapshot_loaded "$SNAP"; then pass "slurmctld loaded the snapshot"; else fail "slurmctld did not load the snapshot"; fi
 CHECKS=$((CHECKS + 1))
 
 over='stratus: account chem has $41.20 of $5000.00 left this month; this job may cost up to $55.04'

@@ -66,6 +66,10 @@ for ((i = 0; i < 60; i++)); do
     [[ $RC != 0 || $OUT == *"up to 2 accounts"* ]] && break
     sleep 0.5
 done
+# Once more, a second later: this snapshot's generated_at is its own, so
+# its load is told from the loads of the ones before.
+sleep 1
+run "$SPEND" snapshot
 assert_eq "stratus-spend snapshot: exit status" 0 "$RC"
 assert_eq "stratus-spend snapshot: what it wrote" \
     "stratus-spend: wrote $SNAP: 2 periods, up to 2 accounts and 1 cost centers, 1 default accounts" "$OUT"
@@ -85,12 +89,12 @@ assert_eq "the snapshot: actual spend per account and cost center, and root's de
     "$MONTH_FIRST $MONTH_LAST chem=$C1 phys=$C2 / proj-x=$C2
 $MONTH_FIRST $RANGE_LAST chem=$C1 phys=$C2 / proj-x=$C2
 {\"0\": \"chem\"}" "$(figures "$snapshot" 2>&1)"
-if wait_log "job_submit/stratus: loaded spend snapshot $SNAP" 15; then pass "slurmctld loaded it"; else fail "slurmctld did not load the snapshot"; fi
+if wait_snapshot_loaded "$SNAP"; then pass "slurmctld loaded it"; else fail "slurmctld did not load the snapshot"; fi
 CHECKS=$((CHECKS + 1))
 
 run "$SPEND" show --account chem
 assert_contains "stratus-spend show --account chem" \
-    "account chem $MONTH_FIRST..$MONTH_LAST \$$CHEM_AMOUNT \$$(usd "$C1") \$1.00" "$(tr -s ' ' <<<"$OUT")"
+    "account chem $MONTH_FIRST..$MONTH_LAST \$$CHEM_AMOUNT \$$(usd "$C1") \$0.00 \$1.00" "$(tr -s ' ' <<<"$OUT")"
 
 # ---- enforced ----------------------------------------------------------------------------------
 chem="stratus: account chem has \$1.00 of \$$CHEM_AMOUNT left this month; this job may cost up to \$1.68"
@@ -106,4 +110,16 @@ by_client "proj-x: \$0.50 left" "$center" -A phys --cost-center=proj-x -p gravit
 by_ctld "proj-x: \$0.50 left" pass "$center" -A phys --cost-center=proj-x -p graviton -t 30
 submit -H -A phys -p graviton -t 30 --wrap=true
 assert_eq "phys without a cost center: no budget, accepted" 0 "$RC"
+scancel --user=root
+
+# ---- commitments: pending jobs in the snapshot ------------------------------------------------
+# A pending job's highest estimate is committed against its account in the
+# next snapshot (read from slurmctld), next to the actual spend.
+SLURM_CONF=$SANDBOX/ref-none/slurm.conf submit -H -A phys -p graviton -t 60 --wrap=true
+assert_eq "phys: a held 1-hour job" 0 "$RC"
+run "$SPEND" snapshot
+assert_eq "stratus-spend snapshot with a pending job: exit status" 0 "$RC"
+assert_eq "the snapshot commits its estimate to phys" "phys=168" \
+    "$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(" ".join("%s=%d" % (k, round(v*100)) for k, v in sorted(s["committed"]["accounts"].items())))' "$SNAP")"
+assert_contains "and says when it read the jobs" '"jobs_read_at":"' "$(cat "$SNAP")"
 scancel --user=root

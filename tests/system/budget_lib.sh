@@ -38,3 +38,13 @@ by_ctld() {
 write_stratus_conf() {
     printf '%s\n' "$1" >"$SANDBOX/etc/stratus.conf.new" && mv "$SANDBOX/etc/stratus.conf.new" "$SANDBOX/etc/stratus.conf"
 }
+
+# wait_snapshot_loaded FILE: waits (15 s) until slurmctld has loaded the spend
+# snapshot now in FILE, known by its generated_at (an earlier snapshot of
+# the same path does not count: its load was logged with another time).
+wait_snapshot_loaded() {
+    local generated
+    generated=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["generated_at"])' "$1" 2>/dev/null) ||
+        generated=unreadable
+    wait_log "job_submit/stratus: loaded spend snapshot $1 (generated $generated," 15
+}

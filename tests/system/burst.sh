@@ -54,17 +54,6 @@ fake_post() {
 urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method="POST"), timeout=10).read()' \
         "$C/$1" "$2"
 }
-node_field() { scontrol show node -o "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-# wait_until SECONDS CMD...: polls CMD every 0.5 s; true once it succeeds.
-wait_until() {
-    local limit=$1 i
-    shift
-    for ((i = 0; i < limit * 2; i++)); do
-        "$@" && return 0
-        sleep 0.5
-    done
-    return 1
-}
 fleets_at_least() { (($(py 'len(fleets())') >= $1)); }
 record() { py "records.get('$1', {}).get('$2', '')"; }
 # Predicates for wait_until (evaluated at each poll).

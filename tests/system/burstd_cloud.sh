@@ -49,18 +49,8 @@ def live():
 print(eval(expr))
 PY
 }
-node_state() { scontrol show node -o "$1" 2>/dev/null | tr ' ' '\n' | sed -n 's/^State=//p'; }
-wait_until() {
-    local limit=$1 i
-    shift
-    for ((i = 0; i < limit * 2; i++)); do
-        "$@" && return 0
-        sleep 0.5
-    done
-    return 1
-}
-both_up() { [[ $(node_state burst-1) != *POWER* && $(node_state burst-2) != *POWER* && $(node_state burst-1) == IDLE* && $(node_state burst-2) == IDLE* ]]; }
-both_down() { [[ $(node_state burst-1) == *POWERED_DOWN* && $(node_state burst-2) == *POWERED_DOWN* ]]; }
+both_up() { [[ $(node_field burst-1 State) != *POWER* && $(node_field burst-2 State) != *POWER* && $(node_field burst-1 State) == IDLE* && $(node_field burst-2 State) == IDLE* ]]; }
+both_down() { [[ $(node_field burst-1 State) == *POWERED_DOWN* && $(node_field burst-2 State) == *POWERED_DOWN* ]]; }
 no_instances() { [[ $(py 'live()') == "[]" ]]; }
 # Cycles until burstd has powered both nodes down; on a loaded machine their
 # idle times can cross ScaleDownIdleTime in different cycles.
@@ -71,7 +61,8 @@ released() {
     [[ ,$RELEASES == *,burst-1,* && ,$RELEASES == *,burst-2,* ]]
 }
 
-run scontrol create reservation reservationname=burstd-test nodes=burst-[1-6] users=nobody starttime=now \
+# (For a user that is not root: daemon, since 26.05 refuses nobody's uid 65534.)
+run scontrol create reservation reservationname=burstd-test nodes=burst-[1-6] users=daemon starttime=now \
     duration=30 flags=ignore_jobs
 assert_eq "a reservation keeps the burst nodes from the jobs" 0 "$RC"
 JOBS=()
@@ -93,7 +84,7 @@ run "$BURSTD" --conf "$CONF" --once
 assert_eq "power up: exit status" 0 "$RC"
 assert_contains "power up: done" "result:         powering up burst-1,burst-2" "$OUT"
 assert_contains "power up: the price after" '$/h:            $0.00/h -> $0.14/h' "$OUT"
-wait_until 90 both_up || fail "burst-1 and burst-2 did not come up: $(node_state burst-1) $(node_state burst-2)"
+wait_until 90 both_up || fail "burst-1 and burst-2 did not come up: $(node_field burst-1 State) $(node_field burst-2 State)"
 assert_eq "stratus-resume launched their instances at the fake" "['burst-1', 'burst-2']" "$(py 'live()')"
 assert_contains "the status file remembers them" "prewarmed 2 nodes" "$("$BURSTD" --conf "$CONF" --status)"
 assert_contains "reconcile ran with the cycle" '"reconcile": "0 terminated' "$(cat "$SANDBOX/burst/burstd.status")"
@@ -106,7 +97,7 @@ assert_contains "jobs still waiting: the idle nodes are kept" "change:         n
 run scancel "${JOBS[@]}"
 wait_until 30 released || fail "burstd did not power the idle nodes down (released: $RELEASES): $OUT"
 assert_contains "release: says why" "burstd powered up stayed idle for ScaleDownIdleTime=3 s" "$(cat "$SANDBOX/log/burst.log")"
-wait_until 90 both_down || fail "burst-1 and burst-2 were not powered down: $(node_state burst-1) $(node_state burst-2)"
+wait_until 90 both_down || fail "burst-1 and burst-2 were not powered down: $(node_field burst-1 State) $(node_field burst-2 State)"
 wait_until 30 no_instances || fail "instances left: $(py 'live()')"
 assert_eq "stratus-suspend terminated the instances" "[]" "$(py 'live()')"
 assert_contains "BurstLog: the power-up decision" "partition burst (self-managed): power up 2 nodes (burst-1,burst-2); pending: 2 jobs" \

@@ -241,12 +241,15 @@ assert_contains "slurmctld logs the failed EpilogSlurmctld" "JobId=$JOB_M Epilog
 assert_not_contains "nothing recorded for it" '"actual_usd"' "$(admin_comment "$JOB_M")"
 cp "$SANDBOX/etc/stratus.conf.good" "$SANDBOX/etc/stratus.conf"
 # slurmdbd's time windows (sacct -S as well as ours) see a job once
-# slurmctld has sent when it became eligible, at times a second or two after
-# its end: wait for that.
+# slurmctld has sent its eligible and end times, at times a second or two
+# after its end: wait until sacct's own window query of ended jobs lists it.
+window_start=$(date -d "@$(($(date +%s) - 3600))" +%FT%T)
 for ((i = 0; i < 50; i++)); do
-    [[ $(sacct -n -X -P -j "$JOB_M" -o Eligible | head -n 1) != Unknown ]] && break
+    sacct -n -X -P -S "$window_start" -E now -s CD,CA,F,TO,NF,PR,BF,DL,OOM,RQ -o JobID 2>/dev/null |
+        grep -qx "$JOB_M" && break
     sleep 0.2
 done
+sleep 1  # windows are half-open, [since, until): "now" must be past the second the job ended in
 run "$JOBCOST" --missing --since "@$(($(date +%s) - 3600))" --until now
 assert_eq "stratus-jobcost --missing: exit status" 0 "$RC"
 assert_contains "stratus-jobcost --missing records it" "job $JOB_M: \$" "$OUT"

@@ -17,7 +17,7 @@ assert_eq "2-node graviton job: one task per node" 2 "$(tr -d ' ' <multi.out 2>/
 submit -p gpu --gpus-per-node=2 -t 5 -o gpus.out --wrap='echo gpus=$SLURM_GPUS_ON_NODE'
 assert_completes "gpu job with 2 GPUs per node" "$JOB"
 assert_eq "gpu job with 2 GPUs per node: Slurm gave it 2 GPUs" gpus=2 "$(cat gpus.out 2>/dev/null)"
-assert_eq "gpu job with 2 GPUs per node: TresPerNode=" gres:gpu:2 "$(job_field "$JOB" TresPerNode)"
+assert_eq "gpu job with 2 GPUs per node: TresPerNode=" "$(tres_gres gpu:2)" "$(job_field "$JOB" TresPerNode)"
 assert_contains "gpu job with 2 GPUs per node: priced on g6e.12xlarge" '"instance_type":"g6e.12xlarge"' \
     "$(job_field "$JOB" AdminComment)"
 

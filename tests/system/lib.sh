@@ -14,6 +14,10 @@ TEST_NAME=$(basename "$0" .sh)
 STRATUS_TOP_SRCDIR=$(cd "$STRATUS_TOP_SRCDIR" && pwd)
 STRATUS_TOP_BUILDDIR=$(cd "$STRATUS_TOP_BUILDDIR" && pwd)
 SANDBOX_SCRIPT=$STRATUS_TOP_SRCDIR/contrib/sandbox/stratus-sandbox
+# The sanitizer tier's tools are checked for leaks, except libslurm's own.
+if [[ -n ${STRATUS_SANITIZER_RUNTIME:-} ]]; then
+    export LSAN_OPTIONS=suppressions=$STRATUS_TOP_SRCDIR/tests/system/lsan-slurm.supp:print_suppressions=0
+fi
 
 skip() {
     echo "SKIP: $TEST_NAME: $*"
@@ -28,10 +32,21 @@ PATH=$PATH:/usr/sbin:/sbin
 [[ -f $STRATUS_TOP_BUILDDIR/plugins/job_submit/.libs/job_submit_stratus.so ]] ||
     skip "job_submit_stratus.so not built in $STRATUS_TOP_BUILDDIR"
 
+# The Slurm release under test as MMmm (2205, 2411, 2605), from slurmctld -V
+# ("slurm 24.11.5", "slurm-wlm 22.05.8"; the commands would need a slurm.conf).
+SLURM_RELEASE=$(slurmctld -V 2>/dev/null | sed -n 's/^[a-z-]* \([0-9]*\)\.\([0-9]*\).*/\1\2/p')
+[[ $SLURM_RELEASE =~ ^[0-9]{4}$ ]] || SLURM_RELEASE=0
+
+# How `scontrol show job` spells a job's GRES, e.g. `tres_gres gpu:2`:
+# gres:gpu:2 in 22.05, gres/gpu:2 from 24.11 (like the TRES names).
+tres_gres() {
+    if ((10#$SLURM_RELEASE >= 2411)); then echo "gres/$1"; else echo "gres:$1"; fi
+}
+
 # Nothing from a surrounding Slurm job or the user's defaults may leak in.
 while IFS='=' read -r var _; do
     case $var in
-    STRATUS_TOP_SRCDIR | STRATUS_TOP_BUILDDIR) ;;
+    STRATUS_TOP_SRCDIR | STRATUS_TOP_BUILDDIR | STRATUS_SANITIZER_RUNTIME) ;;
     SLURM_* | SBATCH_* | SRUN_* | SALLOC_* | SQUEUE_* | SINFO_* | SCONTROL_* | STRATUS_*) unset "$var" ;;
     esac
 done < <(env)
@@ -95,10 +110,11 @@ assert_fails() {
 SANDBOX=
 finish() {
     local rc=$?
-    if [[ -n $FAKE_AWS_PID ]]; then
-        kill "$FAKE_AWS_PID" 2>/dev/null
-        wait "$FAKE_AWS_PID" 2>/dev/null
-    fi
+    local pid
+    for pid in "${SERVER_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
     if [[ -n $SANDBOX ]]; then
         # The plugin must never take slurmctld down.
         if ! scontrol ping 2>/dev/null | grep -q 'is UP'; then
@@ -106,6 +122,16 @@ finish() {
             tail -n 30 "$SANDBOX/log/slurmctld.log" 2>/dev/null | sed 's/^/  | /'
         fi
         "$SANDBOX_SCRIPT" --dir "$SANDBOX" down || true
+    fi
+    # The sanitizer tier: whatever ASan or UBSan found in the daemons, the
+    # commands or the tools fails the test.
+    if [[ -n $SANDBOX && -d $SANDBOX/sanitizer ]]; then
+        local report
+        for report in "$SANDBOX"/sanitizer/*; do
+            [[ -s $report ]] || continue
+            fail "sanitizer report $report"
+            sed 's/^/  | /' "$report" | head -n 60
+        done
     fi
     if [[ $rc == 0 && $FAILURES != 0 ]]; then rc=1; fi
     if [[ $rc == 0 ]]; then
@@ -117,23 +143,36 @@ finish() {
     exit "$rc"
 }
 
+# start_server WHAT PORT_FILE SECONDS CMD...: runs CMD in the background for
+# this test (after start_sandbox; stopped on exit) and waits up to SECONDS
+# for it to write the loopback port it listens on to PORT_FILE (written once
+# the socket listens). Sets SERVER_PORT.
+SERVER_PIDS=()
+start_server() {
+    local what=$1 port_file=$2 limit=$3 pid i
+    shift 3
+    rm -f "$port_file"
+    "$@" &
+    pid=$!
+    SERVER_PIDS+=("$pid")
+    for ((i = 0; i < limit * 10; i++)); do
+        [[ -s $port_file ]] && break
+        [[ $(alive "$pid") == 1 ]] || break
+        sleep 0.1
+    done
+    [[ -s $port_file ]] || { echo "ERROR: $TEST_NAME: $what did not start"; exit 99; }
+    SERVER_PORT=$(<"$port_file")
+}
+
 # start_fake_aws [OPTIONS...]: tests/fake_aws/fake_aws.py on a free loopback
 # port for this test (after start_sandbox; stopped on exit). Sets FAKE_AWS
 # (its base URL) and FAKE_CONTROL (its control API), and exports the AWS_*
 # variables that point every client at it with its credentials.
-FAKE_AWS_PID=
 start_fake_aws() {
-    local port_file=$SANDBOX/fake_aws.port i
-    rm -f "$port_file"
-    python3 "$STRATUS_TOP_SRCDIR/tests/fake_aws/fake_aws.py" --port 0 --port-file "$port_file" \
-        --log "$SANDBOX/log/fake_aws.log" "$@" &
-    FAKE_AWS_PID=$!
-    for ((i = 0; i < 100; i++)); do
-        [[ -s $port_file ]] && break
-        sleep 0.1
-    done
-    [[ -s $port_file ]] || { echo "ERROR: $TEST_NAME: the fake AWS did not start"; exit 99; }
-    FAKE_AWS=http://127.0.0.1:$(<"$port_file")
+    start_server "the fake AWS" "$SANDBOX/fake_aws.port" 10 \
+        python3 "$STRATUS_TOP_SRCDIR/tests/fake_aws/fake_aws.py" --port 0 --port-file "$SANDBOX/fake_aws.port" \
+        --log "$SANDBOX/log/fake_aws.log" "$@"
+    FAKE_AWS=http://127.0.0.1:$SERVER_PORT
     # shellcheck disable=SC2034 # used by the tests
     FAKE_CONTROL=$FAKE_AWS/_fake
     export AWS_ENDPOINT_URL=$FAKE_AWS AWS_EC2_METADATA_SERVICE_ENDPOINT=$FAKE_AWS
@@ -159,6 +198,18 @@ start_sandbox() {
         echo "ERROR: $TEST_NAME: the sandbox did not start"
         exit 99
     fi
+    # The sanitizer tier: sbatch, salloc and srun load the instrumented SPANK
+    # plugin, so they preload the runtime too (as the sandbox's daemons do).
+    if [[ -n ${STRATUS_SANITIZER_RUNTIME:-} ]]; then
+        mkdir -p "$SANDBOX/sanitizer-bin"
+        local cmd
+        for cmd in sbatch salloc srun; do
+            printf '#!/bin/sh\nLD_PRELOAD='"'%s'"' ASAN_OPTIONS=detect_leaks=0:log_path=%s/sanitizer/asan UBSAN_OPTIONS=print_stacktrace=1:log_path=%s/sanitizer/ubsan exec %s "$@"\n' \
+                "$STRATUS_SANITIZER_RUNTIME" "$SANDBOX" "$SANDBOX" "$(command -v "$cmd")" >"$SANDBOX/sanitizer-bin/$cmd"
+            chmod 755 "$SANDBOX/sanitizer-bin/$cmd"
+        done
+        PATH=$SANDBOX/sanitizer-bin:$PATH
+    fi
     # Job output lands here (sbatch writes slurm-N.out in the submit directory).
     mkdir -p "$SANDBOX/work"
     cd "$SANDBOX/work" || exit 99
@@ -166,12 +217,13 @@ start_sandbox() {
 
 # ---- Slurm helpers ---------------------------------------------------------------
 
-# Runs a Slurm command with a time bound; sets OUT (stdout), ERR (stderr), RC.
+# Runs a Slurm command with a time bound (RUN_TIMEOUT seconds, default 60);
+# sets OUT (stdout), ERR (stderr), RC.
 run() {
     local o e
     o=$(mktemp) e=$(mktemp)
     RC=0
-    timeout 60 "$@" >"$o" 2>"$e" || RC=$?
+    timeout "${RUN_TIMEOUT:-60}" "$@" >"$o" 2>"$e" || RC=$?
     OUT=$(<"$o")
     ERR=$(<"$e")
     rm -f "$o" "$e"
@@ -205,6 +257,20 @@ job_field() {
     # Values run to the next " Key=" (AdminComment's JSON has no spaces).
     sed -n "s/.* $2=\([^ ]*\) .*/\1/p; s/^$2=\([^ ]*\) .*/\1/p" <<<"$line " | head -n 1
 }
+
+# wait_until SECONDS CMD...: polls CMD every 0.5 s; true once it succeeds.
+wait_until() {
+    local limit=$1 i
+    shift
+    for ((i = 0; i < limit * 2; i++)); do
+        "$@" && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
+# node_field NODE FIELD: one Key=Value field of `scontrol show node -o`.
+node_field() { scontrol show node -o "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
 # json_get JSON KEY: the raw value of KEY in a flat JSON object.
 json_get() {

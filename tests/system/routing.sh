@@ -11,7 +11,7 @@ assert_eq "1 GPU per node, no partition: accepted" 0 "$RC"
 assert_eq "1 GPU per node, no partition: Partition=" gpu "$(job_field "$JOB" Partition)"
 assert_contains "1 GPU per node, no partition: sbatch says where it went" \
     "sbatch: stratus: routed to gpu (cheapest first); partition gpu: estimate \$10.49 (1 x g6e.12xlarge on-demand at \$10.4926/h for 1h00, no time limit given: partition DefaultTime)" "$ERR"
-assert_eq "1 GPU per node, no partition: TresPerNode= (Slurm 22.05 spelling)" "gres:gpu:1" "$(job_field "$JOB" TresPerNode)"
+assert_eq "1 GPU per node, no partition: TresPerNode=" "$(tres_gres gpu:1)" "$(job_field "$JOB" TresPerNode)"
 scancel "$JOB"
 
 # A small CPU job fits everywhere: graviton is cheapest, hpc has no

@@ -21,7 +21,8 @@ assert_eq "stratus.conf" "Region=us-east-1
 PartitionName=graviton InstanceTypes=hpc7g.16xlarge,c7gn.16xlarge
 PartitionName=hpc InstanceTypes=hpc7a.96xlarge
 PartitionName=gpu InstanceTypes=g6e.12xlarge,p5.48xlarge
-ReloadInterval=1" "$(grep -v '^#' "$SANDBOX/etc/stratus.conf")"
+ReloadInterval=1
+StateDir=$SANDBOX/state" "$(grep -v '^#' "$SANDBOX/etc/stratus.conf")"
 
 # Nodes have the real instance sizes, as stratus-catalog describes them.
 for node in graviton-hpc7g-1:hpc7g.16xlarge graviton-c7gn-1:c7gn.16xlarge hpc-hpc7a-1:hpc7a.96xlarge \

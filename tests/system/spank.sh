@@ -12,7 +12,7 @@ for cmd in sbatch salloc srun; do
     run "$cmd" --help
     for line in '--arch=arm64|x86_64|any [stratus] CPU architecture' '--instance-type=TYPE[,TYPE...]' \
         '[stratus] Run only on these EC2 instance types' '[stratus] EC2 purchase option' \
-        '--cost-center=NAME      [stratus] Cost center' '--max-cost=USD          [stratus] Refuse the job' \
+        '--cost-center=NAME      [stratus] Cost center' '--max-cost=USD[/task]   [stratus] Refuse the job' \
         '--stratus-dry-run       [stratus] Print where the job would go'; do
         assert_contains "$cmd --help: $line" "$line" "$OUT"
     done
@@ -22,6 +22,9 @@ done
 refusals() { grep -c 'job_submit/stratus: refused job' "$SANDBOX/log/slurmctld.log" || true; }
 before_refusals=$(refusals)
 expect_refused "--max-cost=12,5" "sbatch: error: stratus: --max-cost: not a dollar amount: 12,5" -H --max-cost=12,5 --wrap=true
+expect_refused "--max-cost=12345678901234567890" \
+    "sbatch: error: stratus: --max-cost: more than \$1000000000000.00, the most Stratus accepts: 12345678901234567890" \
+    -H --max-cost=12345678901234567890 --wrap=true
 expect_refused "--arch=sparc" "sbatch: error: stratus: --arch: unknown architecture (arm64, x86_64 or any): sparc" \
     -H --arch=sparc --wrap=true
 expect_refused "--capacity=cheap" "sbatch: error: stratus: --capacity: unknown capacity (spot, on-demand or any): cheap" \
@@ -103,7 +106,7 @@ assert_contains "srun --max-cost: over budget" 'srun: error: stratus: --max-cost
 # ---- the values reach the job (job_submit/stratus writes AdminComment) ---------
 submit -H --max-cost=100 --cost-center=proj-x -p gpu --gpus-per-node=8 -t 60 --wrap=true
 assert_eq "--cost-center and --max-cost recorded in AdminComment" \
-    '{"v":1,"partition":"gpu","instance_type":"p5.48xlarge","capacity":"on-demand","region":"us-east-1","nodes":1,"usd_per_node_hour":55.04,"minutes":60,"basis":"time_limit","est_usd":55.04,"cost_center":"proj-x","max_cost_usd":100}' \
+    '{"v":1,"partition":"gpu","instance_type":"p5.48xlarge","capacity":"on-demand","region":"us-east-1","nodes":1,"usd_per_node_hour":55.04,"minutes":60,"basis":"time_limit","est_usd":55.04,"cost_center":"proj-x","max_cost_usd":100,"req":{"p":"gpu","cpus":1,"gpn":8,"t":60}}' \
     "$(job_field "$JOB" AdminComment)"
 submit -H --cost-center=chem-1 --capacity=on-demand --max-cost=100 --wrap=true
 comment=$(job_field "$JOB" AdminComment)
@@ -143,7 +146,7 @@ run sbatch --stratus-dry-run -p gpu --gpus-per-node=2 -t 30 --wrap=true
 assert_eq "--stratus-dry-run: exit status" 0 "$RC"
 assert_eq "--stratus-dry-run: the decision" 'stratus: dry run: the job would be submitted to partition gpu
 stratus: partition gpu: estimate $5.25 (1 x g6e.12xlarge on-demand at $10.4926/h for 30 min, time limit)
-stratus: dry run: AdminComment {"v":1,"partition":"gpu","instance_type":"g6e.12xlarge","capacity":"on-demand","region":"us-east-1","nodes":1,"usd_per_node_hour":10.49264,"minutes":30,"basis":"time_limit","est_usd":5.25}' "$OUT"
+stratus: dry run: AdminComment {"v":1,"partition":"gpu","instance_type":"g6e.12xlarge","capacity":"on-demand","region":"us-east-1","nodes":1,"usd_per_node_hour":10.49264,"minutes":30,"basis":"time_limit","est_usd":5.25,"req":{"p":"gpu","cpus":1,"gpn":2,"t":30}}' "$OUT"
 dry_comment=${OUT##*AdminComment }
 run srun --stratus-dry-run --max-cost=50 -t 60 true
 assert_eq "srun --stratus-dry-run, no partition: exit status" 0 "$RC"
