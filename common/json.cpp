@@ -7,10 +7,6 @@
 
 namespace stratus {
 
-namespace {
-
-// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no
-// overlong forms, no surrogates, at most U+10FFFF); 0 if it is not one.
 size_t utf8_sequence_length(std::string_view s, size_t i) {
     auto at = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
     auto cont = [&](size_t k) { return (at(k) & 0xC0) == 0x80; };
@@ -26,8 +22,6 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
     }
     return 0;
 }
-
-}  // namespace
 
 void json_escape_to(std::string& out, std::string_view s) {
     out.push_back('"');

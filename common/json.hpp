@@ -37,4 +37,8 @@ private:
 
 void json_escape_to(std::string& out, std::string_view s);
 
+// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no
+// overlong forms, no surrogates, at most U+10FFFF); 0 if it is not one.
+size_t utf8_sequence_length(std::string_view s, size_t i);
+
 }  // namespace stratus

@@ -158,6 +158,15 @@ private:
             char c = s_[pos_++];
             if (c == '"') return out;
             if (static_cast<unsigned char>(c) < 0x20) fail("control character in a string");
+            if (static_cast<unsigned char>(c) >= 0x80) {
+                // JSON is UTF-8 (RFC 8259), as jansson insists: text that is
+                // not would not write back as it was read.
+                size_t n = utf8_sequence_length(s_, pos_ - 1);
+                if (n == 0) fail("a string is not valid UTF-8");
+                out.append(s_.substr(pos_ - 1, n));
+                pos_ += n - 1;
+                continue;
+            }
             if (c != '\\') {
                 out.push_back(c);
                 continue;
@@ -175,12 +184,14 @@ private:
             case 't': out.push_back('\t'); break;
             case 'u': {
                 unsigned cp = hex4();
-                if (cp >= 0xD800 && cp <= 0xDBFF && s_.substr(pos_, 2) == "\\u") {
-                    size_t save = pos_;
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    if (s_.substr(pos_, 2) != "\\u") fail("a \\u escape is half a surrogate pair");
                     pos_ += 2;
                     unsigned lo = hex4();
-                    if (lo >= 0xDC00 && lo <= 0xDFFF) cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                    else pos_ = save;
+                    if (lo < 0xDC00 || lo > 0xDFFF) fail("a \\u escape is half a surrogate pair");
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                    fail("a \\u escape is half a surrogate pair");
                 }
                 utf8(out, cp);
                 break;

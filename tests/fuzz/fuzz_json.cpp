@@ -1,9 +1,11 @@
 // Stratus' own JSON reader (spend snapshot, resume files in the plugin's
-// host): a value or JsonParseError, bounded depth, and numbers whose
-// cents agree with their value.
+// host): a value or JsonParseError, bounded depth, numbers whose cents
+// agree with their value, and a value that writes back as it was read.
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
+#include <string>
 
 #include "fuzz.hpp"
 #include "json_value.hpp"
@@ -27,8 +29,14 @@ void walk(const stratus::JsonValue& v, int depth) {
 }  // namespace
 
 STRATUS_FUZZ_TARGET(json) {
+    std::optional<stratus::JsonValue> v;
     try {
-        walk(stratus::JsonValue::parse(input), 1);
+        v = stratus::JsonValue::parse(input);
     } catch (const stratus::JsonParseError&) {
+        return;
     }
+    walk(*v, 1);
+    // What Stratus writes must read back (a parse error here is a finding too).
+    std::string written = v->dump();
+    FUZZ_CHECK(stratus::JsonValue::parse(written).dump() == written, "written JSON reads back differently: " + written);
 }

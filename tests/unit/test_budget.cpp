@@ -293,10 +293,14 @@ START_TEST(json_reader) {
     ck_assert(first.items()[1].number() == -25.0);
     ck_assert(first.items()[2].boolean() && !first.items()[3].boolean() && first.items()[4].is_null());
     EXPECT_STR(v.find("s")->text(), "x\"\\/\n\xc3\xa9\xf0\x9f\x98\x80");
+    EXPECT_STR(JsonValue::parse("\"caf\xc3\xa9 \xf0\x9f\x98\x80\"").text(), "caf\xc3\xa9 \xf0\x9f\x98\x80");
     ck_assert(v.find("o")->is_object() && v.find("o")->members().empty());
     ck_assert(!v.find("missing"));
     for (const char* bad : {"", "{", "{\"a\":}", "{\"a\" 1}", "[1,]", "{} x", "\"\\q\"", "01", "1.", "-", "\"a\nb\"",
-                            "{a:1}", "tru", "[1 2]"}) {
+                            "{a:1}", "tru", "[1 2]",
+                            // not UTF-8, or half a surrogate pair: text that would not write back as read
+                            "\"ch\x9b\x92\"", "\"a\xc3\"", "\"\xc0\xaf\"", "\"\\ud800\"", "\"\\udc00\"",
+                            "\"\\ud800\\u0041\""}) {
         try {
             JsonValue::parse(bad);
             ck_abort_msg("parsed %s", bad);
