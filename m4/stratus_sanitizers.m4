@@ -37,7 +37,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }]])],
     ])
     CXXFLAGS="$stratus_save_CXXFLAGS"
     LDFLAGS="$stratus_save_LDFLAGS"
-    AC_LANG_POP([C++])
     # The runtimes, ASan's first: gcc's libasan and libubsan, or clang's
     # ASan runtime (which holds UBSan's too).
     for stratus_rt in libasan.so libubsan.so libclang_rt.asan-x86_64.so libclang_rt.asan-aarch64.so; do
@@ -48,8 +47,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }]])],
     AS_IF([test -z "$SANITIZER_RUNTIME"], [AC_MSG_ERROR([cannot find the ASan runtime of $CXX])])
     AC_MSG_CHECKING([the sanitizer runtimes to preload])
     AC_MSG_RESULT([$SANITIZER_RUNTIME])
-    # g++ 12 warns about its own <regex> under ASan (false positives).
-    AM_CXXFLAGS="$AM_CXXFLAGS $SANITIZER_FLAGS -Wno-maybe-uninitialized"
+    AM_CXXFLAGS="$AM_CXXFLAGS $SANITIZER_FLAGS"
+    # g++ 12 warns about its own <regex> under ASan (false positives); clang
+    # has no such warning and would warn about the option instead.
+    AC_MSG_CHECKING([whether $CXX knows -Wmaybe-uninitialized])
+    CXXFLAGS="$CXXFLAGS -Werror -Wmaybe-uninitialized"
+    AC_COMPILE_IFELSE([AC_LANG_PROGRAM([], [])],
+      [AC_MSG_RESULT([yes]); AM_CXXFLAGS="$AM_CXXFLAGS -Wno-maybe-uninitialized"], [AC_MSG_RESULT([no])])
+    CXXFLAGS="$stratus_save_CXXFLAGS"
+    AC_LANG_POP([C++])
   ])
   AM_CONDITIONAL([SANITIZERS], [test "x$enable_sanitizers" = xyes])
   AM_CONDITIONAL([FUZZING], [test "x$enable_fuzzing" = xyes])
