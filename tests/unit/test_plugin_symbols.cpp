@@ -232,6 +232,19 @@ START_TEST(exports_exactly_the_plugin_api) {
 }
 END_TEST
 
+// slurmctld loads the plugin: it brings no libslurm (plugins resolve
+// Slurm's symbols from the daemon) and none of the AWS client's libraries.
+START_TEST(needs_only_the_cxx_runtime) {
+    std::string all;
+    for (const std::string& lib : needed_libraries(STRATUS_PLUGIN_SO)) {
+        all += " " + lib;
+        for (const char* banned : {"libslurm", "libcurl", "libjansson", "libxml2"})
+            ck_assert_msg(lib.compare(0, strlen(banned), banned) != 0, "job_submit_stratus.so needs %s", lib.c_str());
+    }
+    ck_assert_msg(all.find("libc.so") != std::string::npos, "DT_NEEDED read wrong:%s", all.c_str());
+}
+END_TEST
+
 START_TEST(identity) {
     Plugin p;
     ck_assert_str_eq(p.type, "job_submit/stratus");
@@ -544,6 +557,7 @@ int main() {
     TCase* tc = tcase_create("symbols");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, exports_exactly_the_plugin_api);
+    tcase_add_test(tc, needs_only_the_cxx_runtime);
     tcase_add_test(tc, identity);
     suite_add_tcase(s, tc);
     tc = tcase_create("entry_points");

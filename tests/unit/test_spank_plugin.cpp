@@ -231,6 +231,18 @@ struct FakeImds {
 
 // ---- tests -------------------------------------------------------------------------
 
+// sbatch, srun and slurmstepd load the plugin: it brings no libslurm of
+// its own (it resolves Slurm's symbols from the program that loads it).
+START_TEST(needs_no_libslurm) {
+    std::string all;
+    for (const std::string& lib : needed_libraries(STRATUS_SPANK_SO)) {
+        all += " " + lib;
+        ck_assert_msg(lib.compare(0, 8, "libslurm") != 0, "spank_stratus.so needs %s", lib.c_str());
+    }
+    ck_assert_msg(all.find("libc.so") != std::string::npos, "DT_NEEDED read wrong:%s", all.c_str());
+}
+END_TEST
+
 START_TEST(exports_exactly_the_spank_api) {
     std::vector<DynSym> syms = exported_symbols(STRATUS_SPANK_SO);
     std::set<std::string> names;
@@ -484,6 +496,7 @@ int main() {
         host_refuses_options = false;
     }, nullptr);
     tcase_add_test(tc, exports_exactly_the_spank_api);
+    tcase_add_test(tc, needs_no_libslurm);
     tcase_add_test(tc, registers_options);
     tcase_add_test(tc, nothing_in_slurmd);
     tcase_add_test(tc, plugstack_arguments);
