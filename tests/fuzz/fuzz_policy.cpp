@@ -4,6 +4,10 @@
 // Stratus' own reader and in jansson.
 #include <algorithm>
 #include <cstring>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "aws/json_doc.hpp"
 #include "config.hpp"
@@ -41,7 +45,9 @@ struct Numbers {
     }
 };
 
-char* text(std::vector<std::string>& keep, std::string_view s) {
+// keep is a deque: adding a string moves none of those before it, whose
+// characters the job description points at.
+char* text(std::deque<std::string>& keep, std::string_view s) {
     if (s.empty()) return nullptr;
     keep.emplace_back(s);
     return &keep.back()[0];
@@ -51,8 +57,7 @@ char* text(std::vector<std::string>& keep, std::string_view s) {
 
 STRATUS_FUZZ_TARGET(policy) {
     std::vector<std::string_view> part = stratus::fuzz::split_parts(input, 9);
-    std::vector<std::string> keep;
-    keep.reserve(16);
+    std::deque<std::string> keep;
     job_desc_msg_t d;
     std::memset(&d, 0, sizeof d);
     Numbers n{part[0]};
