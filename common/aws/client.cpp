@@ -79,16 +79,21 @@ ServiceClient::ServiceClient(Service service, ClientConfig config) : service_(se
 
 ServiceClient::~ServiceClient() = default;
 
-AwsError ServiceClient::malformed(const std::string& operation, const std::string& message) const {
+AwsError ServiceClient::found_here(const std::string& operation, ErrorSource source, const std::string& code,
+                                   const std::string& message, unsigned attempts, long http_status) const {
     AwsError::Details d;
-    d.source = ErrorSource::response;
-    d.http_status = 200;
-    d.code = kCodeMalformedResponse;
+    d.source = source;
+    d.http_status = http_status;
+    d.code = code;
     d.message = message;
     d.service = service_name(service_);
     d.operation = operation;
-    d.attempts = last_attempts_;
+    d.attempts = attempts;
     return AwsError(std::move(d));
+}
+
+AwsError ServiceClient::malformed(const std::string& operation, const std::string& message) const {
+    return found_here(operation, ErrorSource::response, kCodeMalformedResponse, message, last_attempts_, 200);
 }
 
 AwsError ServiceClient::error_from(const std::string& operation, const HttpResponse& r) const {
@@ -119,17 +124,6 @@ HttpResponse ServiceClient::call(const std::string& operation, const std::string
                            (protocol_ == Protocol::json_1_0 ? "1.0" : "1.1"),
                        "X-Amz-Target: " + target_prefix_ + "." + operation};
     }
-    // A failure met on this side of the wire, not in an AWS answer.
-    auto found_here = [&](ErrorSource source, const std::string& code, const char* message, unsigned attempts) {
-        AwsError::Details d;
-        d.source = source;
-        d.code = code;
-        d.message = message;
-        d.service = service_name(service_);
-        d.operation = operation;
-        d.attempts = attempts;
-        return AwsError(std::move(d));
-    };
     bool refreshed_credentials = false;
     last_attempts_ = 0;
     for (unsigned attempt = 1;; ++attempt) {
@@ -149,12 +143,13 @@ HttpResponse ServiceClient::call(const std::string& operation, const std::string
             failure = error_from(operation, r);
         } catch (const std::invalid_argument& e) {
             // An unusable request (e.g. a provider handed out empty keys): not retried.
-            throw found_here(ErrorSource::local, kCodeInvalidArgument, e.what(), attempt);
+            throw found_here(operation, ErrorSource::local, kCodeInvalidArgument, e.what(), attempt);
         } catch (const ResponseTooLargeError& e) {
             // The same request would get the same answer: not retried.
-            throw found_here(ErrorSource::response, kCodeResponseTooLarge, e.what(), attempt);
+            throw found_here(operation, ErrorSource::response, kCodeResponseTooLarge, e.what(), attempt);
         } catch (const TransportError& e) {
-            failure = found_here(ErrorSource::transport, e.timeout() ? kCodeTimeout : kCodeNetworkError, e.what(), attempt);
+            failure = found_here(operation, ErrorSource::transport, e.timeout() ? kCodeTimeout : kCodeNetworkError,
+                                 e.what(), attempt);
         }
         // Expired temporary credentials: renew once and resend at once.
         if (!refreshed_credentials && is_expired_credentials(failure->code()) && attempt < config_.retry.max_attempts) {

@@ -84,6 +84,9 @@ public:
 
 private:
     AwsError error_from(const std::string& operation, const HttpResponse& r) const;
+    // An error Stratus itself found (not one AWS wrote) naming this service and `operation`.
+    AwsError found_here(const std::string& operation, ErrorSource source, const std::string& code,
+                        const std::string& message, unsigned attempts, long http_status = 0) const;
 
     Service service_;
     Protocol protocol_;
