@@ -61,11 +61,11 @@ Budget=cost-center:proj-x Amount=$PROJ_AMOUNT Period=$MONTH_FIRST..$RANGE_LAST
 SpendSnapshot=$SNAP"
 # slurmdbd's time-window queries see a job only once slurmctld has sent its
 # times: a second or two after it ends, longer on a loaded machine.
-for ((i = 0; i < 60; i++)); do
+snapshot_has_both_accounts() {
     run "$SPEND" snapshot
-    [[ $RC != 0 || $OUT == *"up to 2 accounts"* ]] && break
-    sleep 0.5
-done
+    [[ $RC != 0 || $OUT == *"up to 2 accounts"* ]]
+}
+wait_until 30 snapshot_has_both_accounts || :
 # Once more, a second later: this snapshot's generated_at is its own, so
 # its load is told from the loads of the ones before.
 sleep 1

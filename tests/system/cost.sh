@@ -147,11 +147,11 @@ usd_of() { awk -v c="$1" 'BEGIN { printf "%d.%02d", int(c / 100), c % 100 }'; }
 
 # slurmdbd's time-window queries see a job only once slurmctld has sent its
 # times: a second or two after it ends, longer on a loaded machine.
-for ((i = 0; i < 60; i++)); do
+report_has_all_jobs() {
     run "$COST" report --by account --format csv
-    [[ $RC != 0 || $(tail -n 1 <<<"$OUT") == total,,4,* ]] && break
-    sleep 0.5
-done
+    [[ $RC != 0 || $(tail -n 1 <<<"$OUT") == total,,4,* ]]
+}
+wait_until 30 report_has_all_jobs || :
 assert_eq "report --by account --format csv: exit status" 0 "$RC"
 show "$OUT"
 csv_field() { awk -F, -v row="$1" -v key="$2" -v col="$3" '$1 == row && $2 == key { print $col }' <<<"$OUT"; }
