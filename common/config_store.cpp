@@ -23,6 +23,11 @@ struct ConfigStore::Stamp {
     }
 };
 
+namespace {
+// The watcher's copy of the spend ledger (job_submit_stratus(8)).
+std::string ledger_path(const Config& cfg) { return cfg.burst.state_dir + "/ledger.json"; }
+}  // namespace
+
 ConfigStore::ConfigStore(std::string stratus_conf, std::string slurm_conf, Logger log)
     : stratus_conf_(std::move(stratus_conf)), slurm_conf_(std::move(slurm_conf)), log_(std::move(log)) {}
 
@@ -98,7 +103,7 @@ bool ConfigStore::reload_spend_if_changed(std::time_t now) noexcept {
         bool loaded = false;
         if (!ledger_read_) {
             ledger_read_ = true;
-            std::string lpath = cfg->burst.state_dir + "/ledger.json";
+            std::string lpath = ledger_path(*cfg);
             ledger_written_ = ledger_.json();  // nothing to write until something is held
             try {
                 ledger_.load(read_regular_file(lpath));
@@ -177,8 +182,8 @@ bool ConfigStore::reload_spend_if_changed(std::time_t now) noexcept {
 // The watcher's copy of the ledger, off the submit path: written when it
 // changed, atomically; a failure is logged once until it works again.
 void ConfigStore::keep_ledger(const Config& cfg) noexcept {
-    std::string path = cfg.burst.state_dir + "/ledger.json";
     try {
+        std::string path = ledger_path(cfg);
         std::string text = ledger_.json();
         if (text == ledger_written_) return;
         write_file_atomically(path, text, 0600);
