@@ -19,10 +19,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -37,6 +35,7 @@
 #include "burst_tool.hpp"
 #include "slurm_cluster.hpp"
 #include "config.hpp"
+#include "file.hpp"
 #include "config_store.hpp"
 #include "error.hpp"
 #include "firewall.hpp"
@@ -364,25 +363,14 @@ void mkdirs(const std::string& dir) {
     }
 }
 
-std::optional<std::string> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-void write_atomically(const std::string& path, const std::string& text) {
-    std::string tmp = path + ".tmp." + std::to_string(getpid());
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
-    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ok = ::fsync(fd) == 0 && ok;
-    ok = ::close(fd) == 0 && ok;
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        int err = errno;
-        ::unlink(tmp.c_str());
-        throw std::runtime_error("cannot write " + path + ": " + std::strerror(err));
+// StateDir/burstd.status, or nullopt when there is none to read (`why`
+// says why).
+std::optional<std::string> read_status_file(const std::string& path, std::string* why = nullptr) {
+    try {
+        return stratus::read_regular_file(path);
+    } catch (const stratus::FileReadError& e) {
+        if (why) *why = e.reason();
+        return std::nullopt;
     }
 }
 
@@ -473,7 +461,7 @@ bool run_cycle(Daemon& d) {
         mkdirs(cfg->burst.state_dir);
         lock = std::make_unique<CycleLock>(cfg->burst.state_dir);
     }
-    if (auto text = read_file(status_path(*cfg))) {
+    if (auto text = read_status_file(status_path(*cfg))) {
         try {
             state = bd::parse_state(*text);
         } catch (const std::exception& e) {
@@ -493,7 +481,7 @@ bool run_cycle(Daemon& d) {
         read_groups(*cfg, d.pcs, in, state);
     } catch (const std::exception& e) {
         info.error = e.what();
-        if (!d.opt.dry_run) write_atomically(status_path(*cfg), bd::status_json(info, nullptr, state));
+        if (!d.opt.dry_run) stratus::write_file_atomically(status_path(*cfg), bd::status_json(info, nullptr, state));
         throw;
     }
 
@@ -530,7 +518,7 @@ bool run_cycle(Daemon& d) {
         if (std::any_of(plan.partitions.begin(), plan.partitions.end(),
                         [](const bd::PartitionPlan& p) { return p.mode == bd::Mode::self_managed; }))
             ok = run_reconcile(d, *cfg, info) && ok;
-        write_atomically(status_path(*cfg), bd::status_json(info, &plan, state));
+        stratus::write_file_atomically(status_path(*cfg), bd::status_json(info, &plan, state));
     }
     if (d.opt.once || d.opt.dry_run) print_plan(plan, d.opt.dry_run, d.opt.dry_run ? nullptr : &results);
     return ok;
@@ -540,9 +528,10 @@ int cmd_status(const Options& opt) {
     std::string slurm_conf = stratus::default_slurm_conf_path(STRATUS_SLURM_CONFDIR);
     stratus::Config cfg = stratus::load_config(opt.conf, slurm_conf);
     std::string path = status_path(cfg);
-    std::optional<std::string> text = read_file(path);
+    std::string why;
+    std::optional<std::string> text = read_status_file(path, &why);
     if (!text) {
-        std::fprintf(stderr, "stratus-burstd: no status yet: %s: %s\n", path.c_str(), std::strerror(errno));
+        std::fprintf(stderr, "stratus-burstd: no status yet: %s: %s\n", path.c_str(), why.c_str());
         return 1;
     }
     std::printf("stratus-burstd status (%s)\n", path.c_str());
