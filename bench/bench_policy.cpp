@@ -15,6 +15,8 @@
 //
 // Usage: bench_policy [--requests N] [--rounds N] [--seed N] [--verbose]
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
@@ -334,8 +336,37 @@ void submit_path(const std::string& conf_text, std::vector<stratus::JobRequest> 
     std::printf("policy.submit.budget_ledger_over_decide %.2f\n", plain ? static_cast<double>(budget) / plain : 0.0);
 }
 
+// What the built-in catalog (specs + offerings in 24 regions) costs slurmctld:
+// the one parse per process, each config load's copy, and a copy's heap bytes.
+void catalog_cost() {
+    auto t0 = Clock::now();
+    size_t heap0 = mallinfo2().uordblks;
+    stratus::Catalog first = stratus::Catalog::builtin();  // parses, then copies
+    auto parse_us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count();
+    size_t heap1 = mallinfo2().uordblks;
+    std::vector<uint64_t> copy_ns;
+    for (int i = 0; i < 51; ++i) {
+        auto c0 = Clock::now();
+        stratus::Catalog copy = stratus::Catalog::builtin();
+        copy_ns.push_back(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - c0).count()));
+        if (copy.types().size() != first.types().size()) std::abort();
+    }
+    std::sort(copy_ns.begin(), copy_ns.end());
+    size_t offers = 0, zones = 0;
+    for (const stratus::InstanceType& t : first.types()) {
+        offers += t.regions.size();
+        for (const stratus::RegionOffer& r : t.regions) zones += r.zones.size();
+    }
+    // heap1 - heap0 holds the parsed original and `first`: half of it is one copy.
+    std::printf("catalog.types %zu\ncatalog.region_offers %zu\ncatalog.zone_ids %zu\n", first.types().size(), offers, zones);
+    std::printf("catalog.first_parse_and_copy_us %lld\n", static_cast<long long>(parse_us));
+    std::printf("catalog.copy.median_us %.1f\n", copy_ns[copy_ns.size() / 2] / 1000.0);
+    std::printf("catalog.copy_heap_kib %zu\n", (heap1 - heap0) / 2 / 1024);
+}
+
 int run(const Options& o) {
     Rng rng(o.seed);
+    catalog_cost();
     stratus::Catalog catalog = stratus::Catalog::builtin();
     Partitions parts = make_partitions(catalog, rng);
     stratus::Config cfg = load_generated_config(parts.conf_text);

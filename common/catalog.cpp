@@ -1,12 +1,15 @@
 #include "catalog.hpp"
 
+#include <algorithm>
+
 #include "error.hpp"
 #include "file.hpp"
 #include "text.hpp"
 
 namespace stratus {
 
-extern const char* const kBuiltinCatalogCsv;  // generated from data/ec2-instance-types.csv
+extern const char* const kBuiltinCatalogCsv;    // generated from data/ec2-instance-types.csv
+extern const char* const kBuiltinOfferingsCsv;  // generated from data/ec2-prices-by-region.csv
 
 std::optional<Arch> parse_arch(std::string_view s) noexcept {
     if (iequals(s, "x86_64") || iequals(s, "amd64")) return Arch::x86_64;
@@ -32,10 +35,44 @@ std::optional<Capacity> parse_capacity(std::string_view s) noexcept {
 
 const char* capacity_name(Capacity c) noexcept { return c == Capacity::spot ? "spot" : "on-demand"; }
 
-std::optional<double> InstanceType::price(std::string_view region, Capacity c) const noexcept {
-    for (const RegionPrice& p : prices)
-        if (p.region == region) return p.usd_per_hour[static_cast<int>(c)];
+std::optional<SpotSnapshotEnd> parse_spot_snapshot_end(std::string_view s) noexcept {
+    if (iequals(s, "max")) return SpotSnapshotEnd::max;
+    if (iequals(s, "min")) return SpotSnapshotEnd::min;
     return std::nullopt;
+}
+
+const char* spot_snapshot_end_name(SpotSnapshotEnd e) noexcept { return e == SpotSnapshotEnd::min ? "min" : "max"; }
+
+const RegionOffer* InstanceType::in_region(std::string_view region) const noexcept {
+    for (const RegionOffer& r : regions)
+        if (r.region == region) return &r;
+    return nullptr;
+}
+
+std::optional<double> InstanceType::price(std::string_view region, Capacity c) const noexcept {
+    const RegionOffer* r = in_region(region);
+    return r ? r->usd_per_hour[static_cast<int>(c)] : std::nullopt;
+}
+
+Offered InstanceType::offered_in(std::string_view region) const noexcept {
+    if (regions.empty()) return Offered::unknown;
+    return in_region(region) ? Offered::yes : Offered::no;
+}
+
+Offered InstanceType::offered_in_zone(std::string_view region, std::string_view zone_id) const noexcept {
+    const RegionOffer* r = in_region(region);
+    if (!r) return regions.empty() ? Offered::unknown : Offered::no;
+    if (r->zones.empty() || zone_id.empty()) return Offered::unknown;
+    return std::find(r->zones.begin(), r->zones.end(), zone_id) != r->zones.end() ? Offered::yes : Offered::no;
+}
+
+std::string InstanceType::region_list() const {
+    std::vector<std::string> names;
+    for (const RegionOffer& r : regions) names.push_back(r.region);
+    std::sort(names.begin(), names.end());
+    std::string out;
+    for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
 }
 
 namespace {
@@ -44,7 +81,10 @@ namespace {
 // style columns carry a region in their name (the built-in file's form);
 // "region" + "ondemand_usd_per_hour"/"spot_usd_per_hour" carry it in a cell.
 enum class Col { name, family, arch, vcpus, memory, gpus, gpu_model, gpu_memory, efa, network, region,
-                 ondemand, spot, ondemand_in_region };
+                 zones, ondemand, spot, spot_min, spot_max, ondemand_in_region };
+
+// Zone IDs per region cell: a region has a handful of zones and local zones.
+constexpr size_t kMaxZonesPerRegion = 64;
 
 struct Column {
     Col kind;
@@ -70,7 +110,9 @@ Column parse_header_cell(const std::string& cell, const std::string& source, uns
         {"instance_type", Col::name}, {"family", Col::family}, {"arch", Col::arch}, {"vcpus", Col::vcpus},
         {"memory_mib", Col::memory}, {"gpus", Col::gpus}, {"gpu_model", Col::gpu_model},
         {"gpu_memory_mib", Col::gpu_memory}, {"efa", Col::efa}, {"network_gbps", Col::network},
-        {"region", Col::region}, {"ondemand_usd_per_hour", Col::ondemand}, {"spot_usd_per_hour", Col::spot}};
+        {"region", Col::region}, {"availability_zones", Col::zones}, {"ondemand_usd_per_hour", Col::ondemand},
+        {"on_demand_usd_per_hour", Col::ondemand}, {"spot_usd_per_hour", Col::spot},
+        {"spot_usd_per_hour_min", Col::spot_min}, {"spot_usd_per_hour_max", Col::spot_max}};
     std::string h = lower(cell);
     for (const auto& f : fixed)
         if (h == f.name) return Column{f.kind, h, ""};
@@ -84,16 +126,24 @@ Column parse_header_cell(const std::string& cell, const std::string& source, uns
     throw ConfigError(source, lineno, cell, "unknown catalog column");
 }
 
-RegionPrice& region_entry(InstanceType& t, const std::string& region) {
-    for (RegionPrice& p : t.prices)
-        if (p.region == region) return p;
-    t.prices.push_back(RegionPrice{region, {}});
-    return t.prices.back();
+RegionOffer& region_entry(InstanceType& t, const std::string& region) {
+    for (RegionOffer& r : t.regions)
+        if (r.region == region) return r;
+    t.regions.push_back(RegionOffer{region, {}, {}, {}, {}, false});
+    return t.regions.back();
+}
+
+// Zone IDs such as use1-az6 or use1-atl2-az1: lower-case letters, digits and '-'.
+bool is_zone_id(std::string_view z) noexcept {
+    if (z.empty() || z.size() > 32) return false;
+    for (char c : z)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    return true;
 }
 
 }  // namespace
 
-void Catalog::merge_csv(std::string_view text, const std::string& source) {
+void Catalog::merge_csv(std::string_view text, const std::string& source, UnknownTypes unknown) {
     std::vector<InstanceType> types = types_;
     std::unordered_map<std::string, size_t> index = index_;
 
@@ -124,9 +174,11 @@ void Catalog::merge_csv(std::string_view text, const std::string& source) {
         if (name.empty()) throw ConfigError(source, lineno, "instance_type", "empty instance type name");
         auto found = index.find(name);
         bool is_new = found == index.end();
+        if (is_new && unknown == UnknownTypes::skip) continue;
         InstanceType t = is_new ? InstanceType{} : types[found->second];
         t.name = name;
         bool has_arch = !is_new, has_vcpus = !is_new, has_memory = !is_new;
+        if (!region.empty()) region_entry(t, region);  // the row says the region offers the type
 
         for (size_t i = 0; i < columns.size(); ++i) {
             const std::string& cell = cells[i];
@@ -168,14 +220,36 @@ void Catalog::merge_csv(std::string_view text, const std::string& source) {
             case Col::ondemand_in_region:
                 region_entry(t, col.region).usd_per_hour[static_cast<int>(Capacity::on_demand)] = decimal();
                 break;
-            case Col::ondemand:
-            case Col::spot:
-                if (region.empty()) throw ConfigError(source, lineno, col.header, "a price needs a region cell");
-                region_entry(t, region).usd_per_hour[static_cast<int>(col.kind == Col::spot ? Capacity::spot
-                                                                                          : Capacity::on_demand)] = decimal();
+            case Col::zones: {
+                if (region.empty()) throw ConfigError(source, lineno, col.header, "zones need a region cell");
+                std::vector<std::string> zones;
+                for (const std::string& z : split_list(cell, ';')) {
+                    std::string id = lower(z);
+                    if (!is_zone_id(id)) throw bad("not a zone ID list (use1-az1;use1-az2)");
+                    if (std::find(zones.begin(), zones.end(), id) == zones.end()) zones.push_back(id);
+                }
+                if (zones.size() > kMaxZonesPerRegion) throw bad("more than 64 zones");
+                region_entry(t, region).zones = std::move(zones);
                 break;
             }
+            case Col::ondemand:
+            case Col::spot:
+            case Col::spot_min:
+            case Col::spot_max: {
+                if (region.empty()) throw ConfigError(source, lineno, col.header, "a price needs a region cell");
+                RegionOffer& r = region_entry(t, region);
+                double usd = decimal();
+                if (col.kind == Col::spot_min) r.spot_snapshot_min = usd;
+                else if (col.kind == Col::spot_max) r.spot_snapshot_max = usd;
+                else r.usd_per_hour[static_cast<int>(col.kind == Col::spot ? Capacity::spot : Capacity::on_demand)] = usd;
+                break;
+            }
+            }
         }
+        for (const RegionOffer& r : t.regions)
+            if (r.spot_snapshot_min && r.spot_snapshot_max && *r.spot_snapshot_min > *r.spot_snapshot_max)
+                throw ConfigError(source, lineno, "spot_usd_per_hour_min",
+                                  "the spot range of " + name + " in " + r.region + " has its minimum above its maximum");
         if (!has_arch || !has_vcpus || !has_memory)
             throw ConfigError(source, lineno, "instance_type",
                               "new instance type " + name + " needs arch, vcpus and memory_mib");
@@ -193,9 +267,31 @@ void Catalog::merge_csv(std::string_view text, const std::string& source) {
 }
 
 Catalog Catalog::builtin() {
-    Catalog c;
-    c.merge_csv(kBuiltinCatalogCsv, "builtin:ec2-instance-types.csv");
-    return c;
+    // Parsed once: every config load copies it (a copy costs a fraction of a parse).
+    static const Catalog parsed = [] {
+        Catalog c;
+        c.merge_csv(kBuiltinCatalogCsv, "builtin:ec2-instance-types.csv");
+        c.merge_csv(kBuiltinOfferingsCsv, "builtin:ec2-prices-by-region.csv", UnknownTypes::skip);
+        return c;
+    }();
+    return parsed;
+}
+
+void Catalog::price_spot_from_snapshot(SpotSnapshotEnd end) {
+    const int spot = static_cast<int>(Capacity::spot);
+    for (InstanceType& t : types_)
+        for (RegionOffer& r : t.regions) {
+            if (r.usd_per_hour[spot] && !r.spot_is_snapshot) continue;  // a current price wins
+            const std::optional<double>& snap = end == SpotSnapshotEnd::min ? r.spot_snapshot_min : r.spot_snapshot_max;
+            r.usd_per_hour[spot] = snap;
+            r.spot_is_snapshot = snap.has_value();
+        }
+}
+
+bool Catalog::knows_region(std::string_view region) const noexcept {
+    for (const InstanceType& t : types_)
+        if (t.in_region(region)) return true;
+    return false;
 }
 
 const InstanceType* Catalog::find(std::string_view name) const {

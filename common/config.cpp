@@ -269,6 +269,7 @@ Config load_config(const std::string& stratus_conf, const std::string& slurm_con
     std::vector<PendingPartition> parts;
     struct CatalogRef { std::string path; std::string file; unsigned line; };
     std::vector<CatalogRef> catalog_files;
+    std::string region_line;  // where Region= was set, for warnings
 
     read_conf_file(
         stratus_conf,
@@ -285,6 +286,11 @@ Config load_config(const std::string& stratus_conf, const std::string& slurm_con
             for (const ConfWord& w : l.words) {
                 if (iequals(w.key, "Region")) {
                     cfg.region = lower(need_value(l, w));
+                    region_line = l.file + ":" + std::to_string(l.line);
+                } else if (iequals(w.key, "SpotSnapshotPrice")) {
+                    auto end = parse_spot_snapshot_end(need_value(l, w));
+                    if (!end) fail(l, w, "max or min: " + w.value);
+                    cfg.spot_snapshot_end = *end;
                 } else if (iequals(w.key, "InstanceCatalog")) {
                     catalog_files.push_back({resolve(l.file, need_value(l, w)), l.file, l.line});
                 } else if (iequals(w.key, "MemoryReserve")) {
@@ -333,7 +339,13 @@ Config load_config(const std::string& stratus_conf, const std::string& slurm_con
         catalog->merge_csv(text, ref.path);
         cfg.files.push_back(ref.path);
     }
+    catalog->price_spot_from_snapshot(cfg.spot_snapshot_end);
     cfg.catalog = catalog;
+    const bool region_known = catalog->knows_region(cfg.region);
+    if (!region_known)
+        cfg.warnings.push_back((region_line.empty() ? stratus_conf + ":0" : region_line) + ": Region=" + cfg.region +
+                               ": the instance catalog knows no type in this region, so prices are unknown and offers "
+                               "unchecked (rows with region " + cfg.region + " in an InstanceCatalog file add them)");
 
     read_slurm_partitions(slurm_conf, cfg, parts);
 
@@ -344,8 +356,17 @@ Config load_config(const std::string& stratus_conf, const std::string& slurm_con
             for (const PartitionType& seen : p.config.types)
                 if (seen.type == t)
                     throw ConfigError(p.config.file, p.config.line, "InstanceTypes", "instance type listed twice: " + name);
-            p.config.types.push_back(PartitionType{
-                t, cfg.usable_memory_mib(*t), {t->price(cfg.region, Capacity::on_demand), t->price(cfg.region, Capacity::spot)}});
+            const RegionOffer* offer = t->in_region(cfg.region);
+            Offered offered = region_known ? t->offered_in(cfg.region) : Offered::unknown;
+            if (offered == Offered::no)
+                cfg.warnings.push_back(p.config.file + ":" + std::to_string(p.config.line) + ": " + t->name +
+                                       " is not offered in " + cfg.region + " (offered in " + t->region_list() +
+                                       "); jobs are not routed to it");
+            p.config.types.push_back(PartitionType{t,
+                                                   cfg.usable_memory_mib(*t),
+                                                   {t->price(cfg.region, Capacity::on_demand), t->price(cfg.region, Capacity::spot)},
+                                                   offered,
+                                                   offer && offer->spot_is_snapshot});
         }
         p.config.capacity = p.capacity.value_or(cfg.default_capacity);
         cfg.partitions.push_back(std::move(p.config));

@@ -22,6 +22,8 @@ struct PartitionType {
     const InstanceType* type;
     uint64_t usable_memory_mib;
     std::optional<double> usd_per_hour[2];  // by Capacity, in the configured region; nullopt = unknown
+    Offered offered = Offered::unknown;     // in the configured region; no: never routed to
+    bool spot_is_snapshot = false;          // the spot price is the built-in snapshot's (SpotSnapshotPrice=)
 };
 
 struct PartitionConfig {
@@ -75,6 +77,7 @@ struct BudgetConfig {
 struct Config {
     std::shared_ptr<const Catalog> catalog;
     std::string region = "us-east-1";
+    SpotSnapshotEnd spot_snapshot_end = SpotSnapshotEnd::max;  // SpotSnapshotPrice=
     uint32_t memory_reserve_percent = 5;  // used when memory_reserve_mib is unset
     std::optional<uint64_t> memory_reserve_mib;
     bool route_jobs = true;
@@ -88,6 +91,9 @@ struct Config {
     BudgetConfig budget;
     bool tag_failure_fails = false;  // TagFailure=fail: stratus-tag fails the prolog/epilog when tagging fails
     std::vector<std::string> files;  // every file read (stratus.conf, Includes, catalogs, slurm.conf)
+    // What loads but will not work as written: "FILE:LINE: TYPE is not offered
+    // in REGION (offered in ...)" and a Region the catalog knows nothing of.
+    std::vector<std::string> warnings;
 
     const PartitionConfig* find_partition(std::string_view name) const noexcept;
     uint64_t usable_memory_mib(const InstanceType& t) const noexcept;
@@ -98,6 +104,9 @@ struct Config {
 // Loads stratus.conf (and its Includes and catalog files), then reads
 // slurm.conf (if readable) for partition DefaultTime/MaxTime/Default.
 // Throws ConfigError naming file:line and key; never returns a partial config.
+// A partition type that the catalog says Region does not offer is a warning,
+// not an error (Config::warnings): the snapshot may predate a launch, and an
+// InstanceCatalog row with that region declares the offering.
 // The files are bounded as read_conf_file() says; catalog files must be
 // regular files of kMaxFileBytes (file.hpp) at most, and all of them together too.
 Config load_config(const std::string& stratus_conf, const std::string& slurm_conf);

@@ -67,6 +67,7 @@ bool ConfigStore::reload_if_changed() noexcept {
             std::atomic_store(&current_, cfg);
             log_(Level::info, "loaded " + stratus_conf_ + ": " + std::to_string(cfg->partitions.size()) +
                                   " partitions, " + std::to_string(cfg->catalog->types().size()) + " instance types");
+            for (const std::string& w : cfg->warnings) log_(Level::error, "warning: " + w);
             return true;
         } catch (const ConfigError& e) {
             // Watch the file at fault too, and a missing one, so that fixing

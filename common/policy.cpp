@@ -23,12 +23,13 @@ const char* time_basis_name(TimeBasis b) noexcept {
 namespace {
 
 // The checks an instance type must pass, in the order a refusal reports them.
-enum Dim : unsigned { kArch, kInstanceType, kConstraint, kGpuModel, kGpus, kCpus, kMemory, kNodes, kDims };
+// kRegion last: a type the region lacks is only named when nothing else rules it out.
+enum Dim : unsigned { kArch, kInstanceType, kConstraint, kGpuModel, kGpus, kCpus, kMemory, kNodes, kRegion, kDims };
 constexpr Refusal kDimRefusal[kDims] = {Refusal::arch,   Refusal::instance_type, Refusal::constraint,
                                         Refusal::gpu,    Refusal::gpu,           Refusal::cpu,
-                                        Refusal::memory, Refusal::nodes};
+                                        Refusal::memory, Refusal::nodes,         Refusal::instance_type};
 constexpr const char* kDimWord[kDims] = {"architecture", "instance type", "constraint", "GPU model",
-                                         "GPUs",         "CPUs",          "memory",     "node count"};
+                                         "GPUs",         "CPUs",          "memory",     "node count", "region"};
 
 uint64_t ceil_div(uint64_t a, uint64_t b) { return b ? (a + b - 1) / b : 0; }
 // a x b, saturating: a huge --mem-per-cpu must not wrap to a small (or zero) product.
@@ -79,6 +80,8 @@ struct Needs {
     uint64_t mem_per_node_mib;   // 0 = no memory request
     uint32_t gpus_per_node;      // 0 = none needed per node
     bool wants_gpus;
+    bool routing = false;        // Stratus picks the partitions: only types offered in the region count
+    const std::string* region = nullptr;
 
     Needs(const JobRequest& r, const Catalog& catalog) : req(r), constraint(r.constraint, catalog) {
         cpus_per_task = std::max<uint32_t>(1, r.cpus_per_task.value_or(1));
@@ -116,6 +119,7 @@ TypeFit evaluate(const Needs& n, const PartitionType& pt) {
     if (n.wants_gpus && (t.gpus == 0 || n.gpus_per_node > t.gpus)) fail(kGpus);
     if (n.cpus_per_node > t.vcpus) fail(kCpus);
     if (n.mem_per_node_mib > pt.usable_memory_mib) fail(kMemory);
+    if (n.routing && pt.offered == Offered::no) fail(kRegion);
 
     // How many tasks one node holds, then how many nodes the job needs.
     uint64_t per_node = r.tasks_per_node ? *r.tasks_per_node : t.vcpus / n.cpus_per_task;
@@ -229,6 +233,12 @@ std::string explain(const Needs& n, const PartitionConfig& p, const std::vector<
             return "no instance type has " + std::to_string(n.mem_per_node_mib) + " MiB of memory per node (largest: " +
                    big.type->name + ", " + std::to_string(big.usable_memory_mib) + " MiB usable)";
         }
+        case kRegion: {
+            std::string where;
+            for (const PartitionType& pt : p.types)
+                where += (where.empty() ? "" : "; ") + pt.type->name + " is offered in " + pt.type->region_list();
+            return "no instance type is offered in " + *n.region + " (" + where + ")";
+        }
         case kNodes: {
             uint64_t fewest = 0;
             const InstanceType* best = nullptr;
@@ -270,6 +280,8 @@ std::optional<PartitionFit> fit_partition(const Needs& n, const PartitionConfig&
         e.capacity = cap;
         e.nodes = static_cast<uint32_t>(std::min<uint64_t>(fit.nodes, 0xffffffffu));
         e.usd_per_node_hour = pt.usd_per_hour[static_cast<int>(cap)];
+        e.spot_snapshot = cap == Capacity::spot && pt.spot_is_snapshot;
+        e.offered = pt.offered;
         e.minutes = minutes;
         e.basis = basis;
         e.tasks = n.req.array_tasks;
@@ -328,7 +340,7 @@ std::string join_names(const std::vector<PartitionFit>& fits, const char* sep) {
     return s;
 }
 
-std::string estimate_text(const Estimate& e, const std::string& region) {
+std::string estimate_text(const Estimate& e, const Config& cfg) {
     const char* when = "";
     switch (e.basis) {
     case TimeBasis::time_limit: when = "time limit"; break;
@@ -348,14 +360,20 @@ std::string estimate_text(const Estimate& e, const std::string& region) {
     if (!e.usd_per_node_hour) {
         s.append(": price unknown (");
         what();
-        s.append(", no ").append(region).append(" price in the catalog");
+        if (e.offered == Offered::no)
+            s.append(", not offered in ").append(cfg.region).append(" (offered in ").append(e.type->region_list()).append(")");
+        else
+            s.append(", no ").append(cfg.region).append(" price in the catalog");
         if (e.minutes) {
             s.append(", ");
             span();
         }
         return s.append(")");
     }
-    auto rate = [&] { s.append(" at $").append(format_fixed(*e.usd_per_node_hour, 4)).append("/h"); };
+    auto rate = [&] {
+        s.append(" at $").append(format_fixed(*e.usd_per_node_hour, 4)).append("/h");
+        if (e.spot_snapshot) s.append(" (spot snapshot ").append(spot_snapshot_end_name(cfg.spot_snapshot_end)).append(")");
+    };
     if (!e.minutes) {
         s.append(": no time limit (job, DefaultTime or MaxTime); ");
         what();
@@ -381,6 +399,7 @@ std::string admin_comment_json(const Config& cfg, const JobRequest& r, const Est
         .add("region", cfg.region)
         .add("nodes", uint64_t{e.nodes})
         .add("usd_per_node_hour", e.usd_per_node_hour);
+    if (e.spot_snapshot) j.add("price_basis", std::string("spot_snapshot_") + spot_snapshot_end_name(cfg.spot_snapshot_end));
     if (e.minutes) j.add("minutes", uint64_t{*e.minutes});
     else j.add_null("minutes");
     j.add("basis", time_basis_name(e.basis)).add("est_usd", e.usd);
@@ -430,6 +449,8 @@ Decision decide(const Config& cfg, const JobRequest& req) {
     if (candidates.empty()) return Decision{};
 
     Needs needs(req, *cfg.catalog);
+    needs.routing = routed;
+    needs.region = &cfg.region;
     std::vector<PartitionFit> fitting;
     std::vector<const PartitionConfig*> failing;
     for (const PartitionConfig* p : candidates) {
@@ -448,7 +469,7 @@ Decision decide(const Config& cfg, const JobRequest& req) {
         const Estimate& e = cheapest(beyond).estimate;
         return refuse(Refusal::max_cost, "stratus: the estimate is " + format_usd(*e.usd) + ", more than " +
                                              format_usd(kMaxUsd) + ", the most Stratus accounts for (" +
-                                             estimate_text(e, cfg.region) + ")");
+                                             estimate_text(e, cfg) + ")");
     }
 
     // --max-cost: drop partitions whose estimate (the whole submission's, or
@@ -474,7 +495,7 @@ Decision decide(const Config& cfg, const JobRequest& req) {
                                       : "the estimate is unknown, so the job cannot be held to " +
                                             format_usd(*req.max_cost_usd);
             return refuse(Refusal::max_cost,
-                          "stratus: --max-cost: " + verdict + " (" + estimate_text(e, cfg.region) + ")");
+                          "stratus: --max-cost: " + verdict + " (" + estimate_text(e, cfg) + ")");
         }
         std::vector<Failure> why;
         for (const PartitionConfig* p : failing) why.push_back(explain_failure(needs, *p));
@@ -487,7 +508,8 @@ Decision decide(const Config& cfg, const JobRequest& req) {
         }
         if (candidates.size() == 1) {
             std::string msg = "stratus: partition " + failing.front()->name + ": " + why.front().reason;
-            // Say what would fit, cheapest first.
+            // Say what would fit, cheapest first, where the region offers it.
+            needs.routing = true;
             std::vector<PartitionFit> elsewhere;
             for (const PartitionConfig& p : cfg.partitions)
                 if (&p != candidates.front())
@@ -532,7 +554,7 @@ Decision decide(const Config& cfg, const JobRequest& req) {
     if (cfg.show_estimate) {
         d.message = "stratus: ";
         if (routed) d.message += "routed to " + *d.new_partitions + " (cheapest first); ";
-        d.message += estimate_text(*d.estimate, cfg.region);
+        d.message += estimate_text(*d.estimate, cfg);
         if (fitting.size() > 1 && d.max_usd && d.estimate->usd && *d.max_usd > *d.estimate->usd)
             d.message += "; up to " + format_usd(*d.max_usd) + " in another partition";
     }

@@ -34,6 +34,8 @@ struct Estimate {
     Capacity capacity = Capacity::on_demand;
     uint32_t nodes = 0;
     std::optional<double> usd_per_node_hour;  // nullopt: price unknown
+    bool spot_snapshot = false;               // spot priced from the built-in snapshot (SpotSnapshotPrice=)
+    Offered offered = Offered::unknown;       // the type in the configured region
     std::optional<uint32_t> minutes;          // nullopt: no time limit known
     TimeBasis basis = TimeBasis::unknown;
     uint32_t tasks = 1;                       // a job array's tasks

@@ -1,6 +1,7 @@
 // stratus-catalog: look up the instance catalog and print slurm.conf node
 // lines, as seen through stratus.conf (region, catalog overrides, memory reserve).
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -25,10 +26,15 @@ const char kUsage[] =
     "Commands:\n"
     "  list [--arch A] [--family F] [--partition P] [--min-gpus N] [--csv]\n"
     "                       list instance types with specs and hourly prices\n"
-    "  show TYPE            one instance type in detail\n"
+    "  show TYPE            one instance type in detail, with its zones and prices in\n"
+    "                       the region of stratus.conf\n"
+    "  regions TYPE [--csv] the regions that offer TYPE: zone IDs, on-demand price,\n"
+    "                       spot price (the snapshot's range unless refreshed)\n"
     "  node-line [--name NODENAME] TYPE\n"
     "                       print the slurm.conf NodeName line for TYPE\n"
-    "  check                validate stratus.conf; errors name file:line\n"
+    "  check                validate stratus.conf; errors and warnings (a partition\n"
+    "                       type its region does not offer) name file:line; exits 1\n"
+    "                       on either\n"
     "  refresh --output FILE [--region R] [--types T1,T2,...] [--profile P]\n"
     "                       write a catalog file (for InstanceCatalog=) with specs from\n"
     "                       EC2 DescribeInstanceTypes, on-demand Linux prices from the\n"
@@ -71,6 +77,18 @@ std::string price_text(const std::optional<double>& p) {
     return buf;
 }
 
+std::string join(const std::vector<std::string>& items, const char* sep) {
+    std::string out;
+    for (const std::string& i : items) out += (out.empty() ? "" : sep) + i;
+    return out;
+}
+
+// "$0.0386-$0.0631"
+std::string spot_range(const stratus::RegionOffer& r) {
+    auto end = [](const std::optional<double>& v) { return v ? price_text(v).substr(0, price_text(v).size() - 2) : "?"; };
+    return end(r.spot_snapshot_min) + "-" + end(r.spot_snapshot_max);
+}
+
 // Loads stratus.conf, or falls back to the built-in catalog with defaults
 // when no file exists and none was named.
 stratus::Config load(const Args& a) {
@@ -79,7 +97,9 @@ stratus::Config load(const Args& a) {
         if (FILE* f = std::fopen(a.conf.c_str(), "r")) std::fclose(f);
         else {
             stratus::Config cfg;
-            cfg.catalog = std::make_shared<stratus::Catalog>(stratus::Catalog::builtin());
+            auto catalog = std::make_shared<stratus::Catalog>(stratus::Catalog::builtin());
+            catalog->price_spot_from_snapshot(cfg.spot_snapshot_end);
+            cfg.catalog = catalog;
             return cfg;
         }
     }
@@ -132,9 +152,56 @@ int cmd_show(const stratus::Config& cfg, const std::vector<std::string>& rest) {
                 static_cast<unsigned long long>(cfg.usable_memory_mib(*t)));
     if (t->gpus) std::printf("accelerators:    %u x %s\n", t->gpus, t->gpu_model.c_str());
     std::printf("EFA:             %s\nnetwork:         %g Gbps\n", t->efa ? "yes" : "no", t->network_gbps);
-    std::printf("on-demand (%s): %s\nspot (%s):      %s\n", cfg.region.c_str(),
+    const stratus::RegionOffer* r = t->in_region(cfg.region);
+    std::string zones = r ? join(r->zones, ", ") : "";
+    std::printf("zones (%s): %s\n", cfg.region.c_str(),
+                r ? (zones.empty() ? "offered, zones unknown" : zones.c_str())
+                  : t->regions.empty() ? "unknown" : ("not offered (offered in " + t->region_list() + ")").c_str());
+    std::printf("on-demand (%s): %s\nspot (%s):      %s%s\n", cfg.region.c_str(),
                 price_text(t->price(cfg.region, stratus::Capacity::on_demand)).c_str(), cfg.region.c_str(),
-                price_text(t->price(cfg.region, stratus::Capacity::spot)).c_str());
+                price_text(t->price(cfg.region, stratus::Capacity::spot)).c_str(),
+                r && r->spot_is_snapshot ? (std::string(" (snapshot ") + spot_range(*r) + ", SpotSnapshotPrice=" +
+                                            stratus::spot_snapshot_end_name(cfg.spot_snapshot_end) + ")").c_str()
+                                         : "");
+    return 0;
+}
+
+int cmd_regions(const stratus::Config& cfg, const std::vector<std::string>& rest) {
+    std::string type;
+    bool csv = false;
+    for (const std::string& o : rest) {
+        if (o == "--csv") csv = true;
+        else if (type.empty() && !o.empty() && o[0] != '-') type = o;
+        else usage_error("regions: unexpected argument: " + o);
+    }
+    if (type.empty()) usage_error("regions: instance type missing");
+    const stratus::InstanceType* t = cfg.catalog->find(type);
+    if (!t) {
+        std::fprintf(stderr, "stratus-catalog: unknown instance type: %s\n", type.c_str());
+        return 1;
+    }
+    std::vector<const stratus::RegionOffer*> offers;
+    for (const stratus::RegionOffer& r : t->regions) offers.push_back(&r);
+    std::sort(offers.begin(), offers.end(), [](auto* a, auto* b) { return a->region < b->region; });
+    const int od = static_cast<int>(stratus::Capacity::on_demand), spot = static_cast<int>(stratus::Capacity::spot);
+    auto number = [](const std::optional<double>& v) { return v ? stratus::format_fixed(*v, 6) : std::string(); };
+    if (csv) std::printf("instance_type,region,availability_zones,ondemand_usd_per_hour,spot_usd_per_hour,spot_basis\n");
+    else std::printf("%-16s %-36s %14s %s\n", "REGION", "ZONES", "ON-DEMAND", "SPOT");
+    for (const stratus::RegionOffer* r : offers) {
+        if (csv) {
+            std::printf("%s,%s,%s,%s,%s,%s\n", t->name.c_str(), r->region.c_str(), join(r->zones, ";").c_str(),
+                        number(r->usd_per_hour[od]).c_str(), number(r->usd_per_hour[spot]).c_str(),
+                        !r->usd_per_hour[spot] ? "" : r->spot_is_snapshot ? "snapshot" : "current");
+            continue;
+        }
+        std::string zones = r->zones.empty() ? "-" : join(r->zones, ",");
+        std::string spot_text = !r->usd_per_hour[spot]  ? "unknown"
+                                : r->spot_is_snapshot ? price_text(r->usd_per_hour[spot]) + " (snapshot " + spot_range(*r) + ")"
+                                                      : price_text(r->usd_per_hour[spot]);
+        std::printf("%-16s %-36s %14s %s\n", r->region.c_str(), zones.c_str(), price_text(r->usd_per_hour[od]).c_str(),
+                    spot_text.c_str());
+    }
+    if (offers.empty() && !csv) std::printf("(the catalog knows no region of %s)\n", t->name.c_str());
     return 0;
 }
 
@@ -318,13 +385,16 @@ int run(int argc, char** argv) {
     }
     if (a.command == "check") {
         if (!a.rest.empty()) usage_error("check takes no arguments");
-        std::printf("%s: OK: %zu partitions, %zu instance types, region %s\n", a.conf.c_str(), cfg.partitions.size(),
+        for (const std::string& w : cfg.warnings) std::fprintf(stderr, "stratus-catalog: warning: %s\n", w.c_str());
+        std::printf("%s: %s: %zu partitions, %zu instance types, region %s\n", a.conf.c_str(),
+                    cfg.warnings.empty() ? "OK" : "loads with warnings", cfg.partitions.size(),
                     cfg.catalog->types().size(), cfg.region.c_str());
-        return 0;
+        return cfg.warnings.empty() ? 0 : 1;
     }
     if (a.command == "refresh") return cmd_refresh(cfg, a.rest);
     if (a.command == "list") return cmd_list(cfg, a.rest);
     if (a.command == "show") return cmd_show(cfg, a.rest);
+    if (a.command == "regions") return cmd_regions(cfg, a.rest);
     if (a.command == "node-line") return cmd_node_line(cfg, a.rest);
     usage_error("unknown command: " + a.command);
 }

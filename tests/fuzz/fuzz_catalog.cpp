@@ -10,8 +10,12 @@ std::string fingerprint(const stratus::Catalog& c) {
     std::string f;
     for (const stratus::InstanceType& t : c.types()) {
         f += t.name + ',' + std::to_string(t.vcpus) + ',' + std::to_string(t.memory_mib) + ',' + std::to_string(t.gpus);
-        for (const stratus::RegionPrice& p : t.prices)
-            for (const auto& usd : p.usd_per_hour) f += usd ? ',' + std::to_string(*usd) : std::string(",-");
+        for (const stratus::RegionOffer& p : t.regions) {
+            f += ',' + p.region;
+            for (const std::string& z : p.zones) f += ':' + z;
+            for (const auto& usd : {p.usd_per_hour[0], p.usd_per_hour[1], p.spot_snapshot_min, p.spot_snapshot_max})
+                f += usd ? ',' + std::to_string(*usd) : std::string(",-");
+        }
         f += ';';
     }
     return f;

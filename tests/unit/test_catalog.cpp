@@ -147,7 +147,8 @@ START_TEST(merge_new_type) {
     ck_assert_uint_eq(t->gpu_memory_mib, 144384);
     ck_assert(t->efa);
     ck_assert_double_eq(t->network_gbps, 400.0);
-    ck_assert(t->prices.empty());
+    ck_assert(t->regions.empty());
+    ck_assert(t->offered_in("us-east-1") == Offered::unknown);
     ck_assert(!t->price("us-east-1", Capacity::on_demand));
     ck_assert(c.has_family("zz9"));
     EXPECT_STR(c.find("zz9-small.large")->family, "zz9-small");
@@ -195,6 +196,95 @@ START_TEST(merge_crlf) {
 }
 END_TEST
 
+START_TEST(builtin_regions) {
+    Catalog c = Catalog::builtin();
+    ck_assert_uint_eq(c.types().size(), 152);  // trn2.3xlarge: offerings without specs, left out
+    ck_assert_ptr_null(c.find("trn2.3xlarge"));
+    size_t offers = 0;
+    for (const InstanceType& t : c.types()) offers += t.regions.size();
+    ck_assert_uint_eq(offers, 2101 - 1);  // every row of the offerings file but trn2.3xlarge's
+    const InstanceType* hpc7a = c.find("hpc7a.96xlarge");
+    ck_assert(hpc7a->offered_in("us-east-1") == Offered::no);
+    ck_assert(hpc7a->offered_in("eu-north-1") == Offered::yes);
+    EXPECT_STR(hpc7a->region_list(), "eu-north-1, eu-west-1, eu-west-3, us-east-2");
+    ck_assert_double_eq(*hpc7a->price("us-east-2", Capacity::on_demand), 7.2);
+    ck_assert(!hpc7a->price("us-east-2", Capacity::spot));  // no spot for hpc: none invented
+    const InstanceType* hpc7g = c.find("hpc7g.16xlarge");
+    const RegionOffer* use1 = hpc7g->in_region("us-east-1");
+    ck_assert_ptr_nonnull(use1);
+    ck_assert_uint_eq(use1->zones.size(), 1);
+    EXPECT_STR(use1->zones[0], "use1-az6");
+    ck_assert(hpc7g->offered_in_zone("us-east-1", "use1-az6") == Offered::yes);
+    ck_assert(hpc7g->offered_in_zone("us-east-1", "use1-az1") == Offered::no);
+    ck_assert(hpc7g->offered_in_zone("us-east-2", "use2-az1") == Offered::no);
+    ck_assert(hpc7g->offered_in_zone("us-east-1", "") == Offered::unknown);
+    const InstanceType* c7g = c.find("c7g.large");
+    const RegionOffer* r = c7g->in_region("us-east-1");
+    ck_assert_double_eq(*r->spot_snapshot_min, 0.0386);
+    ck_assert_double_eq(*r->spot_snapshot_max, 0.0631);
+    ck_assert(!c7g->price("us-east-1", Capacity::spot));  // until price_spot_from_snapshot()
+    ck_assert(c.knows_region("af-south-1"));
+    ck_assert(!c.knows_region("xx-nowhere-1"));
+    // The offerings file's us-east-1 figure replaces the specs file's where they differ.
+    ck_assert_double_eq(*c.find("c7i.metal-24xl")->price("us-east-1", Capacity::on_demand), 4.284);
+}
+END_TEST
+
+START_TEST(spot_from_snapshot) {
+    Catalog c = Catalog::builtin();
+    c.merge_csv("instance_type,region,spot_usd_per_hour\nc7g.xlarge,us-east-1,0.07\n", "current.csv");
+    Catalog low = c;
+    c.price_spot_from_snapshot(SpotSnapshotEnd::max);
+    low.price_spot_from_snapshot(SpotSnapshotEnd::min);
+    const RegionOffer* hi = c.find("c7g.large")->in_region("us-east-1");
+    ck_assert_double_eq(*hi->usd_per_hour[static_cast<int>(Capacity::spot)], 0.0631);
+    ck_assert(hi->spot_is_snapshot);
+    ck_assert_double_eq(*low.find("c7g.large")->price("us-east-1", Capacity::spot), 0.0386);
+    // A current price (refresh, admin file) wins over the snapshot, at either end.
+    const RegionOffer* cur = c.find("c7g.xlarge")->in_region("us-east-1");
+    ck_assert_double_eq(*cur->usd_per_hour[static_cast<int>(Capacity::spot)], 0.07);
+    ck_assert(!cur->spot_is_snapshot);
+    ck_assert(!c.find("hpc7g.16xlarge")->price("us-east-1", Capacity::spot));  // no snapshot: still unknown
+    ck_assert(!c.find("hpc7g.16xlarge")->in_region("us-east-1")->spot_is_snapshot);
+    ck_assert(parse_spot_snapshot_end("MIN") == SpotSnapshotEnd::min);
+    ck_assert(!parse_spot_snapshot_end("median"));
+}
+END_TEST
+
+START_TEST(merge_offerings) {
+    Catalog c = Catalog::builtin();
+    // A region row declares the offering, with or without zones and prices.
+    c.merge_csv("instance_type,region,availability_zones,on_demand_usd_per_hour\n"
+                "hpc7a.96xlarge,us-east-1,USE1-AZ6;use1-az6,\n"
+                "hpc7a.96xlarge,xx-new-1,,\n",
+                "offers.csv");
+    const InstanceType* t = c.find("hpc7a.96xlarge");
+    ck_assert(t->offered_in("us-east-1") == Offered::yes);
+    ck_assert_uint_eq(t->in_region("us-east-1")->zones.size(), 1);  // lower-cased, deduplicated
+    ck_assert(!t->price("us-east-1", Capacity::on_demand));
+    ck_assert(t->offered_in("xx-new-1") == Offered::yes);
+    ck_assert(t->offered_in_zone("xx-new-1", "xxn1-az1") == Offered::unknown);  // zones unknown
+    ck_assert(c.knows_region("xx-new-1"));
+    // Unknown types are added (given specs) or, for the built-in offerings, skipped.
+    c.merge_csv("instance_type,region,availability_zones\nzz1.large,us-east-1,use1-az1\n", "skip.csv",
+                Catalog::UnknownTypes::skip);
+    ck_assert_ptr_null(c.find("zz1.large"));
+
+    CaughtError e = CONFIG_ERROR(c.merge_csv("instance_type,region,availability_zones\nc7g.large,us-east-1,use1 az1\n", "z.csv"));
+    EXPECT_STR(e.what, "z.csv:2: availability_zones: not a zone ID list (use1-az1;use1-az2): use1 az1");
+    e = CONFIG_ERROR(c.merge_csv("instance_type,availability_zones\nc7g.large,use1-az1\n", "z.csv"));
+    EXPECT_STR(e.what, "z.csv:2: availability_zones: zones need a region cell");
+    e = CONFIG_ERROR(c.merge_csv("instance_type,region,spot_usd_per_hour_min,spot_usd_per_hour_max\n"
+                                 "c7g.large,us-east-1,0.5,0.4\n", "s.csv"));
+    EXPECT_STR(e.what, "s.csv:2: spot_usd_per_hour_min: the spot range of c7g.large in us-east-1 has its minimum above its maximum");
+    std::string many = "a-az0";
+    for (int i = 1; i <= 64; ++i) many += ";a-az" + std::to_string(i);
+    e = CONFIG_ERROR(c.merge_csv("instance_type,region,availability_zones\nc7g.large,us-east-1," + many + "\n", "m.csv"));
+    EXPECT_STR(e.key, "availability_zones");
+    ck_assert(c.find("c7g.large")->in_region("us-east-1")->zones.size() == 5);  // unchanged
+}
+END_TEST
+
 Suite* catalog_suite() {
     Suite* s = suite_create("catalog");
     TCase* tc = make_tcase("builtin");
@@ -203,12 +293,15 @@ Suite* catalog_suite() {
     tcase_add_test(tc, builtin_unpriced);
     tcase_add_test(tc, builtin_gpus);
     tcase_add_test(tc, names);
+    tcase_add_test(tc, builtin_regions);
+    tcase_add_test(tc, spot_from_snapshot);
     suite_add_tcase(s, tc);
     tc = make_tcase("merge");
     tcase_add_test(tc, merge_price_override);
     tcase_add_test(tc, merge_new_type);
     tcase_add_test(tc, merge_strong_guarantee);
     tcase_add_test(tc, merge_crlf);
+    tcase_add_test(tc, merge_offerings);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -318,7 +318,11 @@ START_TEST(defaults_and_percent_reserve) {
     ck_assert_uint_eq(cfg.memory_reserve_percent, 10);
     ck_assert_uint_eq(cfg.partitions[0].types[0].usable_memory_mib, 4096 - 409);
     EXPECT_STR(cfg.region, "eu-west-1");
-    ck_assert(!cfg.partitions[0].types[0].usd_per_hour[0]);  // no eu-west-1 price: unknown, not invented
+    ck_assert_double_eq(*cfg.partitions[0].types[0].usd_per_hour[0], 0.09576);  // the eu-west-1 price
+    ck_assert_double_eq(*cfg.partitions[0].types[0].usd_per_hour[1], 0.0535);   // spot: the snapshot's upper end
+    ck_assert(cfg.partitions[0].types[0].spot_is_snapshot);
+    ck_assert(cfg.partitions[0].types[0].offered == Offered::yes);
+    ck_assert(cfg.warnings.empty());
 
     // A reserve larger than the instance leaves nothing usable (not a wrap-around).
     write_file(d.conf, "MemoryReserve=8192\nPartitionName=p InstanceTypes=c7i.large\n");

@@ -139,12 +139,18 @@ START_TEST(job_cost_spot) {
     ck_assert_int_eq(*j.nodes[0].micros_per_hour, 549300);
     ck_assert(j.nodes[0].priced_as == Capacity::spot);
     ck_assert_int_eq(*j.cents, 55);
-    // c7gn has none: charged at on-demand, and the node says so.
+    // c7gn has the built-in snapshot's spot range: its upper end (SpotSnapshotPrice=max).
     JobCost k = compute_job_cost(c, {"n2"}, {type(c, "c7gn.16xlarge")}, Capacity::spot, 3600);
-    ck_assert_int_eq(*k.nodes[0].micros_per_hour, 3993600);
+    ck_assert_int_eq(*k.nodes[0].micros_per_hour, 1589100);
+    ck_assert(k.nodes[0].priced_as == Capacity::spot);
+    ck_assert_int_eq(*k.cents, 159);
+    // hpc7g without the site's price has no spot price at all: charged at on-demand, and the node says so.
+    Config bare = sandbox_config(false);
+    k = compute_job_cost(bare, {"n2"}, {type(bare, "hpc7g.16xlarge")}, Capacity::spot, 3600);
+    ck_assert_int_eq(*k.nodes[0].micros_per_hour, 1683200);
     ck_assert(k.nodes[0].capacity == Capacity::spot);
     ck_assert(k.nodes[0].priced_as == Capacity::on_demand);
-    ck_assert_int_eq(*k.cents, 399);
+    ck_assert_int_eq(*k.cents, 168);
 }
 END_TEST
 
@@ -210,12 +216,11 @@ START_TEST(comment_mixed_spot_unknown) {
                                  {type(c, "hpc7g.16xlarge"), type(c, "c7gn.16xlarge"), type(c, "hpc7g.16xlarge")},
                                  Capacity::spot, 600);
     std::string out = admin_comment_with_cost("{\"v\":1,\"capacity\":\"spot\",\"n\":[1,2.5,true,null,{\"a\":\"\\\"\"}]}", j);
-    // 0.5493 x 2 + 3.9936 (on-demand: no spot price), for 10 minutes = 0.84865 -> $0.85
+    // 0.5493 x 2 + 1.5891 (the snapshot's upper end), for 10 minutes = 0.44795 -> $0.45
     EXPECT_STR(out,
-               "{\"v\":1,\"capacity\":\"spot\",\"n\":[1,2.5,true,null,{\"a\":\"\\\"\"}],\"actual_usd\":0.85,"
+               "{\"v\":1,\"capacity\":\"spot\",\"n\":[1,2.5,true,null,{\"a\":\"\\\"\"}],\"actual_usd\":0.45,"
                "\"elapsed_s\":600,\"instance\":{\"hpc7g.16xlarge\":\"graviton-hpc7g-[1-2]\",\"c7gn.16xlarge\":"
-               "\"graviton-c7gn-1\"},\"actual_usd_per_node_hour\":{\"hpc7g.16xlarge\":0.5493,\"c7gn.16xlarge\":3.9936},"
-               "\"priced_as\":\"on-demand\"}");
+               "\"graviton-c7gn-1\"},\"actual_usd_per_node_hour\":{\"hpc7g.16xlarge\":0.5493,\"c7gn.16xlarge\":1.5891}}");
     // A type without a price: actual_usd null, the price null.
     JobCost k = compute_job_cost(c, {"hpc-hpc7a-1"}, {type(c, "hpc7a.96xlarge")}, Capacity::on_demand, 60);
     EXPECT_STR(admin_comment_with_cost("", k),
@@ -252,7 +257,7 @@ START_TEST(comment_not_json_is_kept) {
 END_TEST
 
 START_TEST(comment_round_trip) {
-    Config c = sandbox_config(true);
+    Config c = sandbox_config(false);  // hpc7g: no spot price, charged on-demand
     std::vector<std::string> nodes = {"graviton-hpc7g-1", "graviton-c7gn-1", "graviton-hpc7g-2"};
     JobCost j = compute_job_cost(c, nodes, {type(c, "hpc7g.16xlarge"), type(c, "c7gn.16xlarge"), type(c, "hpc7g.16xlarge")},
                                  Capacity::spot, 4321);
@@ -267,7 +272,7 @@ START_TEST(comment_round_trip) {
     EXPECT_STR(recorded_node_type(ac, "graviton-hpc7g-2"), "hpc7g.16xlarge");
     EXPECT_STR(recorded_node_type(ac, "graviton-c7gn-1"), "c7gn.16xlarge");
     EXPECT_STR(recorded_node_type(ac, "elsewhere"), "");
-    ck_assert_int_eq(*recorded_rate(ac, "c7gn.16xlarge"), 3993600);
+    ck_assert_int_eq(*recorded_rate(ac, "c7gn.16xlarge"), 1589100);
     // The breakdown from the record is the computation, node for node.
     AccountingJob sj = store_job(7, "chem", text, nodes, 1000, 1000 + 4321);
     std::optional<JobCost> r = recorded_job_cost(sj, ac);
@@ -314,16 +319,16 @@ START_TEST(cost_record_from_store) {
     AccountingJob sj = store_job(9, "Chem", admin_comment_with_cost(kEstimate, j), nodes, 5000, 5600);
     JobCostRecord r = cost_record(sj, &c);
     ck_assert(r.priced);
-    ck_assert_int_eq(r.cents, 85);
+    ck_assert_int_eq(r.cents, 45);
     ck_assert(r.capacity == Capacity::spot);
     EXPECT_STR(r.cost_center, "proj-x");
     ck_assert_int_eq(r.nodes, 3);
     ck_assert_int_eq(r.types.size(), 2);
-    // 2 x 0.5493 x 600/3600 = 0.1831 and 3.9936 x 600/3600 = 0.6656: 85 cents split 18 / 67.
+    // 2 x 0.5493 x 600/3600 = 0.1831 and 1.5891 x 600/3600 = 0.26485: 45 cents split 18 / 27.
     EXPECT_STR(r.types[0].instance_type, "hpc7g.16xlarge");
     ck_assert_int_eq(r.types[0].nodes, 2);
     ck_assert_int_eq(r.types[0].node_seconds, 1200);
-    ck_assert_int_eq(r.types[0].cents + r.types[1].cents, 85);
+    ck_assert_int_eq(r.types[0].cents + r.types[1].cents, 45);
     ck_assert_int_eq(r.types[0].cents, 18);
     // No recorded cost: unpriced, capacity from the partition.
     JobCostRecord u = cost_record(store_job(10, "phys", "", {"x"}, 5000, 5600), &c);

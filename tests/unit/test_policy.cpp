@@ -45,6 +45,14 @@ Config sandbox(const std::string& extra = "", const char* slurm_conf = kSlurmCon
 
 Config priced(const std::string& extra = "") { return sandbox("InstanceCatalog=prices.csv\n" + extra); }
 
+// The sandbox with hpc7a.96xlarge declared offered in us-east-1 (the built-in
+// catalog says it is not), still without a price there.
+Config offered(const std::string& extra = "") {
+    std::string dir = test_dir();
+    write_file(dir + "/offered.csv", "instance_type,region\nhpc7a.96xlarge,us-east-1\n");
+    return sandbox("InstanceCatalog=" + dir + "/offered.csv\n" + extra);
+}
+
 JobRequest job(std::initializer_list<const char*> partitions = {}) {
     JobRequest r;
     for (const char* p : partitions) r.partitions.push_back(p);
@@ -139,7 +147,7 @@ START_TEST(refuse_cpus) {
     r.cpus_per_task = 128;
     expect_refusal(decide(cfg, r), Refusal::cpu,
                    "stratus: partition graviton: no instance type has 128 CPUs per node (largest: hpc7g.16xlarge, 64 "
-                   "CPUs); fits in: gpu, hpc");
+                   "CPUs); fits in: gpu");
     r = job({"gpu"});
     r.min_cpus_per_node = 193;
     expect_refusal(decide(cfg, r), Refusal::cpu,
@@ -149,7 +157,7 @@ START_TEST(refuse_cpus) {
     r.cpus_per_task = 2;
     expect_refusal(decide(cfg, r), Refusal::cpu,
                    "stratus: partition graviton: no instance type has 66 CPUs per node (largest: hpc7g.16xlarge, 64 "
-                   "CPUs); fits in: gpu, hpc");
+                   "CPUs); fits in: gpu");
 }
 END_TEST
 
@@ -159,7 +167,7 @@ START_TEST(refuse_memory) {
     r.mem_per_node_mib = 200000;
     expect_refusal(decide(cfg, r), Refusal::memory,
                    "stratus: partition graviton: no instance type has 200000 MiB of memory per node (largest: "
-                   "hpc7g.16xlarge, 124519 MiB usable); fits in: gpu, hpc");
+                   "hpc7g.16xlarge, 124519 MiB usable); fits in: gpu");
     // Exactly the usable memory (131072 MiB less 5%) fits; one more does not.
     r.mem_per_node_mib = 124519;
     ck_assert(decide(cfg, r).verdict == Verdict::accept);
@@ -175,7 +183,7 @@ START_TEST(refuse_mem_per_cpu) {
     r.cpus_per_task = 64;
     expect_refusal(decide(cfg, r), Refusal::memory,
                    "stratus: partition graviton: no instance type has 262144 MiB of memory per node (largest: "
-                   "hpc7g.16xlarge, 124519 MiB usable); fits in: gpu, hpc");
+                   "hpc7g.16xlarge, 124519 MiB usable); fits in: gpu");
 }
 END_TEST
 
@@ -206,7 +214,7 @@ START_TEST(refuse_arch) {
     r.arch = Arch::x86_64;
     expect_refusal(decide(cfg, r), Refusal::arch,
                    "stratus: partition graviton: no instance type is x86_64 (it has hpc7g.16xlarge, c7gn.16xlarge); fits "
-                   "in: gpu, hpc");
+                   "in: gpu");
 }
 END_TEST
 
@@ -216,7 +224,7 @@ START_TEST(refuse_constraint) {
     r.constraint = "hpc7a";
     expect_refusal(decide(cfg, r), Refusal::constraint,
                    "stratus: partition graviton: no instance type matches --constraint=hpc7a (it has hpc7g.16xlarge, "
-                   "c7gn.16xlarge); fits in: hpc");
+                   "c7gn.16xlarge)");
     r = job({"hpc"});
     r.constraint = "ib&arm64";
     expect_refusal(decide(cfg, r), Refusal::constraint,
@@ -248,11 +256,11 @@ START_TEST(refuse_instance_type) {
     r.instance_types = {"hpc7a.96xlarge"};
     expect_refusal(decide(cfg, r), Refusal::instance_type,
                    "stratus: partition graviton: --instance-type: not in this partition: hpc7a.96xlarge (it has "
-                   "hpc7g.16xlarge, c7gn.16xlarge); fits in: hpc");
+                   "hpc7g.16xlarge, c7gn.16xlarge)");
     r.instance_types = {"hpc7a.96xlarge", "p5.48xlarge"};
     expect_refusal(decide(cfg, r), Refusal::instance_type,
                    "stratus: partition graviton: --instance-type: not in this partition: hpc7a.96xlarge,p5.48xlarge (it "
-                   "has hpc7g.16xlarge, c7gn.16xlarge); fits in: gpu, hpc");
+                   "has hpc7g.16xlarge, c7gn.16xlarge); fits in: gpu");
     r.instance_types = {"c7gn.16xlarge"};
     expect_estimate(decide(cfg, r), "graviton", "c7gn.16xlarge", 1, 60, TimeBasis::partition_default, 3.99);
 }
@@ -280,7 +288,7 @@ START_TEST(refuse_nodes) {
     r.max_nodes = 1;
     expect_refusal(decide(cfg, r), Refusal::nodes,
                    "stratus: partition graviton: the job needs more than --nodes=1 node (fewest: 2 x hpc7g.16xlarge); "
-                   "fits in: gpu, hpc");
+                   "fits in: gpu");
     r = job({"gpu"});
     r.num_tasks = 500;
     r.max_nodes = 2;
@@ -333,7 +341,7 @@ END_TEST
 // ---- routing --------------------------------------------------------------------
 
 START_TEST(route_cheapest_first) {
-    Config cfg = sandbox();
+    Config cfg = offered();
     Decision d = decide(cfg, job());
     expect_accept(d, std::string("stratus: routed to graviton,gpu,hpc (cheapest first); ") + kGravitonHour +
                          "no time limit given: partition DefaultTime); up to $5.25 in another partition");
@@ -454,8 +462,9 @@ START_TEST(estimate_bases) {
 
     // partition_max, price unknown (hpc: MaxTime=2-0 only).
     d = decide(cfg, job({"hpc"}));
-    expect_accept(d, "stratus: partition hpc: estimate: price unknown (1 x hpc7a.96xlarge on-demand, no us-east-1 price "
-                     "in the catalog, for 2d 0h00, no time limit given: partition MaxTime)");
+    expect_accept(d, "stratus: partition hpc: estimate: price unknown (1 x hpc7a.96xlarge on-demand, not offered in "
+                     "us-east-1 (offered in eu-north-1, eu-west-1, eu-west-3, us-east-2), for 2d 0h00, no time limit "
+                     "given: partition MaxTime)");
     expect_estimate(d, "hpc", "hpc7a.96xlarge", 1, 2880, TimeBasis::partition_max, std::nullopt);
     ck_assert(!d.estimate->usd_per_node_hour);
     ck_assert(!d.max_usd);
@@ -487,6 +496,10 @@ START_TEST(estimate_bases) {
     r = job({"hpc"});
     r.time_unlimited = true;
     d = decide(cfg, r);
+    expect_accept(d, "stratus: partition hpc: estimate: price unknown (1 x hpc7a.96xlarge on-demand, not offered in "
+                     "us-east-1 (offered in eu-north-1, eu-west-1, eu-west-3, us-east-2))");
+    // Offered but unpriced: said so.
+    d = decide(offered(), r);
     expect_accept(d, "stratus: partition hpc: estimate: price unknown (1 x hpc7a.96xlarge on-demand, no us-east-1 price "
                      "in the catalog)");
 
@@ -574,11 +587,11 @@ START_TEST(spot_pricing) {
     expect_accept(d, "stratus: partition graviton: estimate $0.55 (1 x hpc7g.16xlarge spot at $0.5500/h for 1h00, no "
                      "time limit given: partition DefaultTime)");
     ck_assert(d.estimate->capacity == Capacity::spot);
-    // Spot prices are unknown elsewhere: routed, graviton leads, the rest keep configuration order.
+    // gpu's spot price is the snapshot's upper end; hpc has none (unknown: last).
     r = job();
     r.capacity = Capacity::spot;
     d = decide(cfg, r);
-    expect_partitions(d, "graviton,hpc,gpu");
+    expect_partitions(d, "graviton,gpu,hpc");
 
     // DefaultCapacity=spot applies unless the job asks; --capacity on-demand wins.
     cfg = priced("DefaultCapacity=spot\n");
@@ -593,8 +606,14 @@ START_TEST(spot_pricing) {
     r.capacity = Capacity::on_demand;
     expect_estimate(decide(cfg, r), "graviton", "hpc7g.16xlarge", 1, 60, TimeBasis::partition_default, 1.68);
     d = decide(cfg, job({"gpu"}));
-    expect_accept(d, "stratus: partition gpu: estimate: price unknown (1 x g6e.12xlarge spot, no us-east-1 price in "
-                     "the catalog, for 30 min, no time limit given: partition DefaultTime)");
+    expect_accept(d, "stratus: partition gpu: estimate $3.01 (1 x g6e.12xlarge spot at $6.0150/h (spot snapshot max) for "
+                     "30 min, no time limit given: partition DefaultTime)");
+    ck_assert(d.estimate->spot_snapshot);
+    ck_assert(d.admin_comment.find(",\"usd_per_node_hour\":6.015,\"price_basis\":\"spot_snapshot_max\",") !=
+              std::string::npos);
+    // SpotSnapshotPrice=min: the snapshot's lower end.
+    cfg = priced("DefaultCapacity=spot\nSpotSnapshotPrice=min\n");
+    expect_estimate(decide(cfg, job({"gpu"})), "gpu", "g6e.12xlarge", 1, 30, TimeBasis::partition_default, 1.89);
 }
 END_TEST
 
@@ -631,7 +650,7 @@ START_TEST(max_cost) {
     r.max_cost_usd = 5.0;
     expect_refusal(decide(cfg, r), Refusal::max_cost,
                    "stratus: --max-cost: the estimate is unknown, so the job cannot be held to $5.00 (partition hpc: estimate: price unknown (1 "
-                   "x hpc7a.96xlarge on-demand, no us-east-1 price in the catalog, for 2d 0h00, no time limit given: "
+                   "x hpc7a.96xlarge on-demand, not offered in us-east-1 (offered in eu-north-1, eu-west-1, eu-west-3, us-east-2), for 2d 0h00, no time limit given: "
                    "partition MaxTime))");
 
     // Several partitions over budget: the refusal quotes the cheapest.
@@ -785,12 +804,52 @@ START_TEST(admin_comment_simple) {
 }
 END_TEST
 
+START_TEST(route_only_where_offered) {
+    // hpc7a.96xlarge is not offered in us-east-1: routing leaves hpc out.
+    Config cfg = sandbox();
+    ck_assert_uint_eq(cfg.warnings.size(), 1);
+    ck_assert(cfg.warnings[0].find("/stratus.conf:3: hpc7a.96xlarge is not offered in us-east-1 (offered in eu-north-1, "
+                                   "eu-west-1, eu-west-3, us-east-2); jobs are not routed to it") != std::string::npos);
+    ck_assert(cfg.find_partition("hpc")->types[0].offered == Offered::no);
+    expect_partitions(decide(cfg, job()), "graviton,gpu");
+    JobRequest r = job();
+    r.constraint = "hpc7a";
+    expect_refusal(decide(cfg, r), Refusal::mixed,
+                   "stratus: no partition can run this job: graviton: no instance type matches --constraint=hpc7a (it "
+                   "has hpc7g.16xlarge, c7gn.16xlarge); hpc: no instance type is offered in us-east-1 (hpc7a.96xlarge "
+                   "is offered in eu-north-1, eu-west-1, eu-west-3, us-east-2); gpu: no instance type matches "
+                   "--constraint=hpc7a (it has g6e.12xlarge, p5.48xlarge)");
+    // Named by the user, the partition is judged as written (the admin was warned).
+    r.partitions = {"hpc"};
+    Decision d = decide(cfg, r);
+    ck_assert(d.verdict == Verdict::accept);
+    ck_assert(d.estimate->offered == Offered::no);
+    // Declared offered by an InstanceCatalog row: routed again, no warning.
+    cfg = offered();
+    ck_assert(cfg.warnings.empty());
+    r.partitions.clear();
+    expect_partitions(decide(cfg, r), "hpc");
+    // Another region: prices and offers change with it.
+    cfg = sandbox("Region=us-east-2\n");
+    r = job({"hpc"});
+    r.time_limit_min = 60;
+    expect_estimate(decide(cfg, r), "hpc", "hpc7a.96xlarge", 1, 60, TimeBasis::time_limit, 7.20);
+    ck_assert_uint_eq(cfg.warnings.size(), 1);  // hpc7g.16xlarge is not offered in us-east-2
+    ck_assert(cfg.warnings[0].find("hpc7g.16xlarge is not offered in us-east-2") != std::string::npos);
+    // A region the catalog does not know: one warning, nothing judged unoffered.
+    cfg = sandbox("Region=xx-new-1\n");
+    ck_assert_uint_eq(cfg.warnings.size(), 1);
+    ck_assert(cfg.warnings[0].find(": Region=xx-new-1: the instance catalog knows no type in this region") != std::string::npos);
+    expect_partitions(decide(cfg, job()), "graviton,hpc,gpu");  // none priced: configuration order
+}
+END_TEST
+
 START_TEST(show_estimate_no) {
     Config cfg = sandbox("ShowEstimate=no\n");
     Decision d = decide(cfg, job());
     ck_assert(d.verdict == Verdict::accept);
     EXPECT_STR(d.message, "");
-    expect_partitions(d, "graviton,gpu,hpc");
+    expect_partitions(d, "graviton,gpu");
     ck_assert(!d.admin_comment.empty());
     // Refusals still explain themselves.
     JobRequest r = job({"gpu"});
@@ -824,13 +883,13 @@ START_TEST(refuse_executable_arch) {
     r.executable_arch = Arch::x86_64;
     d = decide(cfg, r);
     ck_assert(d.verdict == Verdict::accept);
-    expect_partitions(d, "gpu,hpc");
+    expect_partitions(d, "gpu");  // hpc7a is not offered in us-east-1
     // An explicit --arch that disagrees is worded as the --arch refusal.
     r.partitions = {"graviton"};
     r.arch = Arch::x86_64;
     expect_refusal(decide(cfg, r), Refusal::arch,
                    "stratus: partition graviton: no instance type is x86_64 (it has hpc7g.16xlarge, c7gn.16xlarge); "
-                   "fits in: gpu, hpc");
+                   "fits in: gpu");
     // An --arch the partition has: the executable is what rules it out.
     r.arch = Arch::arm64;
     expect_refusal(decide(cfg, r), Refusal::executable_arch,
@@ -892,6 +951,7 @@ Suite* policy_suite() {
     tcase_add_test(tc, json_strings_are_utf8);
     tcase_add_test(tc, admin_comment_simple);
     tcase_add_test(tc, show_estimate_no);
+    tcase_add_test(tc, route_only_where_offered);
     suite_add_tcase(s, tc);
     return s;
 }

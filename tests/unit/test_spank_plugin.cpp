@@ -432,8 +432,8 @@ START_TEST(post_opt_routes_and_shows_estimate) {
     ck_assert_int_eq(p.call_init({}), 0);
     take_log();
     ck_assert_int_eq(p.post_opt(nullptr, 0, nullptr), 0);
-    EXPECT_STR(options_set["partition"], "graviton,gpu,hpc");
-    EXPECT_STR(take_log(), "info: stratus: routed to graviton,gpu,hpc (cheapest first); partition graviton: estimate "
+    EXPECT_STR(options_set["partition"], "graviton,gpu");
+    EXPECT_STR(take_log(), "info: stratus: routed to graviton,gpu (cheapest first); partition graviton: estimate "
                            "$6.73 (2 x hpc7g.16xlarge on-demand at $1.6832/h for 2h00, time limit); up to $41.97 in "
                            "another partition\n");
     EXPECT_STR(job_control_env["STRATUS_EST_USD"], "6.73");

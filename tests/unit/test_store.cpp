@@ -90,8 +90,13 @@ START_TEST(reload_cycle) {
     ck_assert_ptr_nonnull(first.get());
     ck_assert_uint_eq(first->partitions.size(), 3);
     ck_assert_uint_eq(first->partitions[0].default_time->minutes, 30);
-    ck_assert_uint_eq(f.log->size(), 1);
+    ck_assert_uint_eq(f.log->size(), 2);
     expect_log(*f.log, 0, Level::info, "loaded " + f.conf + ": 3 partitions, 152 instance types");
+    // What loads but will not work as written is said loudly, with file:line, at every load.
+    const std::string hpc7a_warning = "warning: " + f.conf + ":2: hpc7a.96xlarge is not offered in us-east-1 (offered in "
+                                      "eu-north-1, eu-west-1, eu-west-3, us-east-2); jobs are not routed to it";
+    expect_log(*f.log, 1, Level::error, hpc7a_warning);
+    f.log->lines.erase(f.log->lines.begin() + 1);
 
     // Nothing changed.
     ck_assert(!store.reload_if_changed());
@@ -123,6 +128,9 @@ START_TEST(reload_cycle) {
     ck_assert(store.reload_if_changed());
     ck_assert_uint_eq(store.current()->partitions.size(), 3);
     expect_log(*f.log, 3, Level::info, "loaded " + f.conf + ": 3 partitions, 152 instance types");
+    expect_log(*f.log, 4, Level::error,
+               "warning: " + f.conf + ":3: hpc7a.96xlarge is not offered in us-east-1 (offered in eu-north-1, eu-west-1, "
+               "eu-west-3, us-east-2); jobs are not routed to it");
 
     // slurm.conf is watched too.
     write_file(f.slurm, "PartitionName=graviton Nodes=g1 DefaultTime=1:00:00\n");
