@@ -149,6 +149,7 @@ int run(int argc, char** argv) {
                                                              const std::vector<burst::ec2::Filter>&) override { fail(); }
         std::vector<burst::ec2::InstanceStateChange> terminate_instances(const std::vector<std::string>&) override { fail(); }
         void create_tags(const std::vector<std::string>&, const std::vector<burst::ec2::Tag>&) override { fail(); }
+        std::vector<burst::ec2::Subnet> describe_subnets(const std::vector<std::string>&) override { fail(); }
     } no_ec2;
     no_ec2.why = ec2_error;
     burst::BurstContext ctx(cfg, ec2 ? static_cast<burst::Ec2Api&>(*ec2) : no_ec2, slurm, store, log);

@@ -301,6 +301,31 @@ QueryParams serialize_describe_spot_price_history(const SpotPriceQuery& q, const
     return p;
 }
 
+QueryParams serialize_describe_subnets(const std::vector<std::string>& subnet_ids, const std::string& next_token) {
+    QueryParams p = start("DescribeSubnets");
+    p.add_list("SubnetId", subnet_ids);
+    if (!next_token.empty()) p.add("NextToken", next_token);
+    return p;
+}
+
+Page<Subnet> parse_describe_subnets(std::string_view xml) {
+    XmlDoc doc = XmlDoc::parse(xml);
+    XmlNode root = doc.root();
+    if (root.name() != "DescribeSubnetsResponse")
+        throw XmlParseError("expected DescribeSubnetsResponse, got " + std::string(root.name()));
+    Page<Subnet> page;
+    page.request_id = request_id_of(root);
+    page.next_token = std::string(trim(root.child_text_or_empty("nextToken")));
+    for (const XmlNode& it : root.child("subnetSet").children("item")) {
+        Subnet s;
+        s.subnet_id = std::string(trim(it.child_text_or_empty("subnetId")));
+        s.availability_zone = std::string(trim(it.child_text_or_empty("availabilityZone")));
+        s.availability_zone_id = std::string(trim(it.child_text_or_empty("availabilityZoneId")));
+        page.items.push_back(std::move(s));
+    }
+    return page;
+}
+
 Page<SpotPrice> parse_describe_spot_price_history(std::string_view xml) {
     XmlDoc doc = XmlDoc::parse(xml);
     XmlNode root = doc.root();
@@ -454,6 +479,16 @@ std::vector<SpotPrice> Ec2Client::describe_spot_price_history(const SpotPriceQue
         "DescribeSpotPriceHistory",
         [&](const std::string& token) { return serialize_describe_spot_price_history(query, token); },
         parse_describe_spot_price_history);
+}
+
+std::vector<Subnet> Ec2Client::describe_subnets(const std::vector<std::string>& subnet_ids) {
+    std::vector<Subnet> out;
+    for (const std::vector<std::string>& ids : batches(subnet_ids, 200))
+        for (Subnet& s : paginate<Subnet>(
+                 "DescribeSubnets", [&](const std::string& token) { return serialize_describe_subnets(ids, token); },
+                 parse_describe_subnets))
+            out.push_back(std::move(s));
+    return out;
 }
 
 }  // namespace stratus::aws::ec2

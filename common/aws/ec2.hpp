@@ -191,6 +191,16 @@ struct SpotPriceQuery {
 QueryParams serialize_describe_spot_price_history(const SpotPriceQuery& q, const std::string& next_token);
 Page<SpotPrice> parse_describe_spot_price_history(std::string_view xml);
 
+// ---- DescribeSubnets --------------------------------------------------------
+
+// A subnet's zone, by name (us-east-1a, which differs between accounts) and
+// by ID (use1-az6, the same zone for everyone: the catalog's offerings use it).
+struct Subnet {
+    std::string subnet_id, availability_zone, availability_zone_id;
+};
+QueryParams serialize_describe_subnets(const std::vector<std::string>& subnet_ids, const std::string& next_token);
+Page<Subnet> parse_describe_subnets(std::string_view xml);
+
 // ---- the client ---------------------------------------------------------------
 
 class Ec2Client {
@@ -220,6 +230,9 @@ public:
                                                           const std::vector<Filter>& filters = {});
     // Follows NextToken (pages of 1000 unless q.max_results says otherwise).
     std::vector<SpotPrice> describe_spot_price_history(const SpotPriceQuery& q);
+    // By id (SubnetId.N, 200 a call); EC2 fails the call with
+    // InvalidSubnetID.NotFound when one is unknown.
+    std::vector<Subnet> describe_subnets(const std::vector<std::string>& subnet_ids);
 
     ServiceClient& service() noexcept { return client_; }
 

@@ -33,6 +33,33 @@ std::string fleet_client_token(const std::string& cluster, std::vector<NodeGener
     return "stratus-" + sha256_hex(text).substr(0, 48);
 }
 
+namespace {
+
+bool skipped(const std::vector<ZoneSkip>& skips, const std::string& type, const std::string& subnet) {
+    for (const ZoneSkip& z : skips)
+        if (z.instance_type == type && z.subnet == subnet) return true;
+    return false;
+}
+
+}  // namespace
+
+std::vector<ZoneSkip> zone_skips(const FleetSpec& spec) {
+    std::vector<ZoneSkip> out;
+    for (const std::string& name : spec.types) {
+        const InstanceType* type = nullptr;
+        for (const PartitionType& pt : spec.partition->types)
+            if (pt.type->name == name) type = pt.type;
+        if (!type) continue;
+        for (const std::string& subnet : spec.partition->subnets) {
+            auto zone = spec.subnet_zones.find(subnet);
+            if (zone == spec.subnet_zones.end()) continue;
+            if (type->offered_in_zone(spec.region, zone->second) == Offered::no)
+                out.push_back(ZoneSkip{name, subnet, zone->second});
+        }
+    }
+    return out;
+}
+
 ec2::CreateFleetRequest build_fleet_request(const FleetSpec& spec, uint32_t count, const std::string& client_token) {
     const PartitionConfig& p = *spec.partition;
     if (p.launch_template.empty())
@@ -42,6 +69,7 @@ ec2::CreateFleetRequest build_fleet_request(const FleetSpec& spec, uint32_t coun
     if (p.launch_template.rfind("lt-", 0) == 0) lt.launch_template.id = p.launch_template;
     else lt.launch_template.name = p.launch_template;
     lt.launch_template.version = p.launch_template_version;
+    const std::vector<ZoneSkip> skips = zone_skips(spec);
     double rank = 0;
     for (const std::string& type : spec.types) {
         if (p.subnets.empty()) {
@@ -51,6 +79,7 @@ ec2::CreateFleetRequest build_fleet_request(const FleetSpec& spec, uint32_t coun
             lt.overrides.push_back(std::move(o));
         }
         for (const std::string& subnet : p.subnets) {
+            if (skipped(skips, type, subnet)) continue;
             ec2::FleetOverride o;
             o.instance_type = type;
             o.subnet_id = subnet;
@@ -58,6 +87,16 @@ ec2::CreateFleetRequest build_fleet_request(const FleetSpec& spec, uint32_t coun
             lt.overrides.push_back(std::move(o));
         }
         rank += 1;
+    }
+    if (lt.overrides.empty()) {
+        std::string types, subnets;
+        for (const std::string& t : spec.types) types += (types.empty() ? "" : ", ") + t;
+        for (const std::string& s : p.subnets) {
+            auto z = spec.subnet_zones.find(s);
+            subnets += (subnets.empty() ? "" : ", ") + s + (z == spec.subnet_zones.end() ? "" : " in " + z->second);
+        }
+        throw std::invalid_argument("partition " + p.name + ": no subnet is in a zone that offers " + types + " (" +
+                                    subnets + "); fix Subnets= in stratus.conf");
     }
     r.launch_template_configs.push_back(std::move(lt));
     r.total_target_capacity = count;

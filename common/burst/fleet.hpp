@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -68,14 +69,24 @@ struct FleetSpec {
     std::vector<std::string> types;  // in the order to try (price order)
     Capacity capacity = Capacity::on_demand;
     std::vector<ec2::Tag> tags;      // instance tags (cluster, partition, job)
+    std::string region;              // stratus.conf's Region: whose zone offerings count
+    std::map<std::string, std::string> subnet_zones;  // subnet -> zone ID, where known
 };
+
+// The type/subnet pairs of `spec` whose subnet's zone the catalog knows
+// does not offer the type (CreateFleet would answer Unsupported).
+struct ZoneSkip {
+    std::string instance_type, subnet, zone_id;
+};
+std::vector<ZoneSkip> zone_skips(const FleetSpec& spec);
 
 // A type=instant CreateFleet for `count` instances: one launch template
 // config (LaunchTemplate= is an id when it starts with "lt-", else a
 // name), overrides = types x Subnets (no subnet when the partition has
-// none) with Priority = the type's rank, the partition's AllocationStrategy
-// when set, the instance tags, and `client_token`. Throws
-// std::invalid_argument when the partition has no LaunchTemplate.
+// none) less zone_skips(), with Priority = the type's rank, the
+// partition's AllocationStrategy when set, the instance tags, and
+// `client_token`. Throws std::invalid_argument when the partition has no
+// LaunchTemplate, or when no subnet is in a zone that offers any type.
 ec2::CreateFleetRequest build_fleet_request(const FleetSpec& spec, uint32_t count, const std::string& client_token);
 
 // A launch error as the Slurm node reason shows it (after "stratus: "):

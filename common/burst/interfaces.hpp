@@ -35,6 +35,8 @@ public:
                                                           const std::vector<ec2::Filter>& filters) = 0;
     virtual std::vector<ec2::InstanceStateChange> terminate_instances(const std::vector<std::string>& ids) = 0;
     virtual void create_tags(const std::vector<std::string>& ids, const std::vector<ec2::Tag>& tags) = 0;
+    // By ids; the whole call fails when one is unknown (InvalidSubnetID.NotFound).
+    virtual std::vector<ec2::Subnet> describe_subnets(const std::vector<std::string>& ids) = 0;
 };
 
 // Ec2Api over the common/aws client (one HTTP handle; not thread-safe).
@@ -51,6 +53,9 @@ public:
     }
     void create_tags(const std::vector<std::string>& ids, const std::vector<ec2::Tag>& tags) override {
         client_.create_tags(ids, tags);
+    }
+    std::vector<ec2::Subnet> describe_subnets(const std::vector<std::string>& ids) override {
+        return client_.describe_subnets(ids);
     }
     ec2::Ec2Client& client() noexcept { return client_; }
 

@@ -58,6 +58,7 @@ private:
     void plan(const ResumeRequest& req, std::vector<Group>& groups);
     void terminate_stale(const std::vector<std::string>& nodes);
     void launch(Group& g);
+    std::map<std::string, std::string> subnet_zones(const PartitionConfig& p);
     std::optional<ec2::CreateFleetResult> create_fleet(const ec2::CreateFleetRequest& r, const Group& g,
                                                        const std::vector<std::string>& batch,
                                                        std::vector<LaunchError>& errors, bool& capacity_error);
@@ -233,6 +234,33 @@ std::optional<ec2::CreateFleetResult> Resumer::create_fleet(const ec2::CreateFle
     }
 }
 
+// The zone IDs of the partition's subnets: from the state file, else asked
+// once of EC2 and kept there. Without an answer the launch goes ahead
+// unchecked (EC2 then refuses a type a zone lacks, and fail-over moves on).
+std::map<std::string, std::string> Resumer::subnet_zones(const PartitionConfig& p) {
+    std::map<std::string, std::string> known = ctx_.store.load().subnet_zones, out;
+    std::vector<std::string> missing;
+    for (const std::string& s : p.subnets)
+        if (!known.count(s)) missing.push_back(s);
+    if (!missing.empty()) {
+        try {
+            std::vector<ec2::Subnet> found = ctx_.ec2.describe_subnets(missing);
+            ctx_.store.update([&](BurstState& st) {
+                for (const ec2::Subnet& s : found)
+                    if (!s.availability_zone_id.empty()) st.subnet_zones[s.subnet_id] = s.availability_zone_id;
+            });
+            for (const ec2::Subnet& s : found)
+                if (!s.availability_zone_id.empty()) known[s.subnet_id] = s.availability_zone_id;
+        } catch (const aws::AwsError& e) {
+            ctx_.log.warning("partition " + p.name + ": DescribeSubnets failed (" + e.what() +
+                             "); launching without zone checks");
+        }
+    }
+    for (const std::string& s : p.subnets)
+        if (known.count(s)) out[s] = known[s];
+    return out;
+}
+
 void Resumer::launch(Group& g) {
     const std::string& part = g.partition->name;
     partitions_tried_.insert(part);
@@ -240,6 +268,7 @@ void Resumer::launch(Group& g) {
     std::sort(remaining.begin(), remaining.end());
     std::set<std::string> excluded;  // types that failed with a capacity error in this run
     std::vector<LaunchError> errors;  // everything EC2 said, for the reason
+    const std::map<std::string, std::string> zones = subnet_zones(*g.partition);
     for (unsigned attempt = 0; !remaining.empty(); ++attempt) {
         if (ctx_.past_deadline()) {
             for (const std::string& n : remaining)
@@ -288,7 +317,11 @@ void Resumer::launch(Group& g) {
                 }
             });
             std::string token = fleet_client_token(b_.cluster_name, gens, attempt);
-            FleetSpec spec{g.partition, types, g.capacity, g.tags};
+            FleetSpec spec{g.partition, types, g.capacity, g.tags, cfg_.region, zones};
+            if (attempt == 0)
+                for (const ZoneSkip& z : zone_skips(spec))
+                    ctx_.log.info("partition " + part + ": not asking for " + z.instance_type + " in " + z.subnet + " (" +
+                                  z.zone_id + "): " + cfg_.region + "'s zone does not offer it (instance catalog)");
             ec2::CreateFleetRequest request;
             try {
                 request = build_fleet_request(spec, static_cast<uint32_t>(batch.size()), token);

@@ -90,6 +90,9 @@ std::string serialize_state(const BurstState& s) {
         aws::json_set(parts.get(), name.c_str(), std::move(o));
     }
     aws::json_set(root.get(), "partitions", std::move(parts));
+    JsonPtr zones = aws::json_new_object();
+    for (const auto& [subnet, zone] : s.subnet_zones) set_str(zones.get(), subnet.c_str(), zone);
+    aws::json_set(root.get(), "subnet_zones", std::move(zones));
     char* text = json_dumps(root.get(), JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     if (!text) throw std::bad_alloc();
     std::string out(text);
@@ -150,6 +153,12 @@ BurstState parse_state(const std::string& json) {
             p.protected_since = get_int(value, "protected_since");
             p.last_error = get_str(value, "last_error");
             s.partitions.emplace(key, std::move(p));
+        }
+    }
+    if (const json_t* zones = aws::json_member(root.get(), "subnet_zones")) {
+        json_object_foreach(const_cast<json_t*>(zones), key, value) {
+            if (!json_is_string(value)) throw StateError(std::string("subnet_zones.") + key + " is not a string");
+            s.subnet_zones.emplace(key, json_string_value(value));
         }
     }
     return s;

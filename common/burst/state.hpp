@@ -56,6 +56,8 @@ struct BurstState {
     std::map<std::string, NodeRecord> nodes;            // by node name
     std::map<std::string, CapacityAvoid> avoid;         // by instance type
     std::map<std::string, PartitionHealth> partitions;  // by partition name
+    // Subnet id -> zone ID, learned by DescribeSubnets (a subnet never changes zone).
+    std::map<std::string, std::string> subnet_zones;
 
     // The node whose record holds `instance_id`; nullptr when none does.
     const std::string* owner_of(const std::string& instance_id) const;

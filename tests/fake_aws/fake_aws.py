@@ -4,7 +4,7 @@ Price List API on one loopback port, with real SigV4 checking, state, fault
 injection and a control API under /_fake/.  Python 3 standard library only.
 
     fake_aws.py --port 0 --port-file FILE [--host 127.0.0.1] [--log FILE]
-                [--catalog data/ec2-instance-types.csv]
+                [--catalog data/ec2-instance-types.csv] [--offerings data/ec2-prices-by-region.csv]
                 [--on-launch CMD] [--on-terminate CMD]
 
 Credentials accepted: access key AKIDSTRATUSFAKE, secret stratus-fake-secret,
@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sigv4  # noqa: E402
 from fake_common import (DEFAULT_CATALOG, ApiError, HookRunner, iso_ms_z, iso_z,  # noqa: E402
-                         load_catalog, log, reencode_form, request_id, utcnow)
+                         DEFAULT_OFFERINGS, load_catalog, load_offerings, log, reencode_form, request_id, utcnow)
 from fake_ec2 import Ec2Service  # noqa: E402
 from fake_pcs_pricing import PcsService, PricingService  # noqa: E402
 
@@ -45,7 +45,7 @@ PRICING_REGIONS = ("us-east-1", "eu-central-1", "ap-south-1")
 JSON_TARGETS = {"AWSParallelComputingService": "pcs", "AWSPriceListService": "pricing"}
 JSON_CONTENT_TYPES = {"pcs": "application/x-amz-json-1.0", "pricing": "application/x-amz-json-1.1"}
 EC2_OPERATIONS = ("CreateFleet", "DescribeInstances", "TerminateInstances", "CreateTags",
-                  "DescribeInstanceTypes", "DescribeSpotPriceHistory")
+                  "DescribeInstanceTypes", "DescribeSpotPriceHistory", "DescribeSubnets")
 EC2_KNOWN_UNSUPPORTED = ("RunInstances", "DeleteFleets", "DescribeFleets",
                          "DescribeInstanceStatus", "DescribeLaunchTemplateVersions")
 
@@ -58,7 +58,8 @@ DEFAULT_CONFIG = {
     "default_image_id": "ami-0fa4e000000000001",
     "vpc_id": "vpc-0fa4e000000000001",
     "default_subnet_id": "subnet-0fa4e000000000001",
-    "subnets": {},
+    "subnets": {},      # subnet id -> zone name (us-east-1a)
+    "zone_ids": {},     # zone name -> zone ID where the fixed rule (fake_common.zone_id_of) will not do
     "aws_system_tags": True,
     "on_launch": None,
     "on_terminate": None,
@@ -188,9 +189,10 @@ class Faults:
 
 # ---------------------------------------------------------------------------
 class FakeAws:
-    def __init__(self, catalog_path=DEFAULT_CATALOG, config=None):
+    def __init__(self, catalog_path=DEFAULT_CATALOG, config=None, offerings_path=DEFAULT_OFFERINGS):
         self.lock = threading.RLock()
         self.catalog = load_catalog(catalog_path)
+        self.offerings = load_offerings(offerings_path)
         self.catalog_path = catalog_path
         self.startup_config = copy.deepcopy(DEFAULT_CONFIG)
         self.startup_config.update(config or {})
@@ -551,7 +553,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 ", ".join(sorted(unknown)), ", ".join(sorted(DEFAULT_CONFIG))))
         with self.fake.lock:
             for k, v in data.items():
-                if k in ("subnets", "credentials") and not isinstance(v, dict):
+                if k in ("subnets", "zone_ids", "credentials") and not isinstance(v, dict):
                     raise ControlError("%s is a JSON object" % k)
                 self.fake.config[k] = v
             return self.fake.config
@@ -885,6 +887,8 @@ def main(argv=None):
     ap.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
     ap.add_argument("--log", help="log file (default: warnings on stderr)")
     ap.add_argument("--catalog", default=DEFAULT_CATALOG, help="instance type CSV")
+    ap.add_argument("--offerings", default=DEFAULT_OFFERINGS,
+                    help="zones per type and region (CSV); CreateFleet refuses a type in a zone it lacks")
     ap.add_argument("--on-launch", help="command run for each instance reaching running")
     ap.add_argument("--on-terminate", help="command run for each running instance terminated")
     ap.add_argument("--pending-to-running-s", type=float, default=0.0)
@@ -905,7 +909,7 @@ def main(argv=None):
 
     fake = FakeAws(args.catalog, {"on_launch": args.on_launch, "on_terminate": args.on_terminate,
                                   "pending_to_running_s": args.pending_to_running_s,
-                                  "pcs_update_delay_s": args.pcs_update_delay_s})
+                                  "pcs_update_delay_s": args.pcs_update_delay_s}, args.offerings)
     server, shutdown = start_server(fake, args.host, args.port)
     port = server.server_address[1]
     if args.port_file:

@@ -15,6 +15,7 @@ log = logging.getLogger("fake_aws")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_CATALOG = os.path.normpath(os.path.join(HERE, "..", "..", "data", "ec2-instance-types.csv"))
+DEFAULT_OFFERINGS = os.path.normpath(os.path.join(HERE, "..", "..", "data", "ec2-prices-by-region.csv"))
 
 # Pricing API "location" names of the regions (public AWS naming).
 REGION_LOCATIONS = {
@@ -121,6 +122,32 @@ def load_catalog(path):
             info = InstanceTypeInfo(row)
             catalog[info.name] = info
     return catalog
+
+
+def load_offerings(path):
+    """(instance type, region) -> the zone IDs that offer it, from the
+    prices-by-region CSV; {} when the file is absent."""
+    offerings = {}
+    if not path or not os.path.exists(path):
+        return offerings
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            zones = [z for z in (row.get("availability_zones") or "").split(";") if z]
+            offerings[(row["instance_type"], row["region"])] = zones
+    return offerings
+
+
+DIRECTION_CODES = {"northeast": "ne", "southeast": "se", "northwest": "nw", "southwest": "sw"}
+
+
+def zone_id_of(az):
+    """us-east-1c -> use1-az3, ap-northeast-1a -> apne1-az1: the fake's fixed
+    name-to-ID map (AWS maps names to IDs per account)."""
+    m = re.match(r"^([a-z]+)-([a-z]+)-(\d+)([a-z])$", az or "")
+    if not m:
+        return ""
+    area, direction, number, letter = m.groups()
+    return "%s%s%s-az%d" % (area, DIRECTION_CODES.get(direction, direction[0]), number, ord(letter) - ord("a") + 1)
 
 
 def env_tag_name(key):

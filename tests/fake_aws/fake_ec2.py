@@ -12,7 +12,7 @@ import math
 import re
 
 import ec2model
-from fake_common import ApiError, hex_id, iso_ms_z, parse_iso, utcnow
+from fake_common import ApiError, hex_id, iso_ms_z, parse_iso, utcnow, zone_id_of
 
 STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48,
                "stopping": 64, "stopped": 80}
@@ -325,6 +325,14 @@ class Ec2Service:
                                    "ErrorCode": "Unsupported", "ErrorMessage":
                                    "The requested instance type (%s) is not supported for Spot "
                                    "instances." % itype})
+                    continue
+                zones = fake.offerings.get((itype, region))
+                if zones is not None and self.zone_id(az) not in zones:
+                    errors.append({"LaunchTemplateAndOverrides": lt_and_ov, "Lifecycle": lifecycle,
+                                   "ErrorCode": "Unsupported", "ErrorMessage":
+                                   "Your requested instance type (%s) is not supported in your requested "
+                                   "Availability Zone (%s). Please retry your request by not specifying an "
+                                   "Availability Zone or choosing %s." % (itype, az, ", ".join(zones))})
                     continue
                 fault = self._capacity_fault(capacity_faults, itype, az, lifecycle)
                 if fault is not None:
@@ -662,6 +670,24 @@ class Ec2Service:
         else ["on-demand", "spot"],
         "gpu-info.count": lambda t: [str(t.gpus)] if t.gpus and not t.is_neuron else [],
     }
+
+    def zone_id(self, az):
+        return (self.fake.config.get("zone_ids") or {}).get(az) or zone_id_of(az)
+
+    def op_DescribeSubnets(self, req, ctx):
+        cfg = self.fake.config
+        region = ctx["region"]
+        known = dict(cfg["subnets"])
+        known.setdefault(cfg["default_subnet_id"], region + "a")
+        ids = req.get("SubnetIds") or sorted(known)
+        subnets = []
+        for sid in ids:
+            if sid not in known:
+                raise ec2_error("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist" % sid)
+            az = known[sid]
+            subnets.append({"SubnetId": sid, "AvailabilityZone": az, "AvailabilityZoneId": self.zone_id(az),
+                            "VpcId": cfg["vpc_id"], "State": "available", "OwnerId": cfg["account_id"]})
+        return {"Subnets": subnets}
 
     def op_DescribeInstanceTypes(self, req, ctx):
         names = req.get("InstanceTypes", [])

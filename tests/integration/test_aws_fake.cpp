@@ -359,12 +359,29 @@ void test_faults() {
     fake->reset();  // drops the endless fault
 
     // capacity (ICE) for one type: reported per override, fallback launches.
-    fake->fault(R"({"operation": "CreateFleet", "kind": "capacity", "instance_types": ["hpc7g.16xlarge"]})");
-    auto r = ec2.create_fleet(fleet({"hpc7g.16xlarge", "c7gn.16xlarge"}, 1));
+    fake->fault(R"({"operation": "CreateFleet", "kind": "capacity", "instance_types": ["c7g.xlarge"]})");
+    auto r = ec2.create_fleet(fleet({"c7g.xlarge", "c7gn.16xlarge"}, 1));
     CHECK(r.instances.size() == 1 && r.instances[0].instance_type == "c7gn.16xlarge", "fallback launched");
     CHECK(r.errors.size() == 1 && r.errors[0].code == "InsufficientInstanceCapacity" &&
-              r.errors[0].instance_type == "hpc7g.16xlarge" && is_capacity_error(r.errors[0].code),
+              r.errors[0].instance_type == "c7g.xlarge" && is_capacity_error(r.errors[0].code),
           "%zu errors", r.errors.size());
+    // A type the zone does not offer (hpc7g: use1-az6 only; the default subnet is in us-east-1a, use1-az1).
+    r = ec2.create_fleet(fleet({"hpc7g.16xlarge"}, 1));
+    CHECK(r.instances.empty() && r.errors.size() == 1 && r.errors[0].code == "Unsupported" &&
+              r.errors[0].message.find("(us-east-1a)") != std::string::npos &&
+              r.errors[0].message.find("use1-az6") != std::string::npos,
+          "%zu errors", r.errors.size());
+    // DescribeSubnets: the zone by name and by ID; an unknown subnet fails the call.
+    auto subnets = ec2.describe_subnets({"subnet-0fa4e000000000001"});
+    CHECK(subnets.size() == 1 && subnets[0].availability_zone == "us-east-1a" &&
+              subnets[0].availability_zone_id == "use1-az1",
+          "%zu subnets", subnets.size());
+    try {
+        ec2.describe_subnets({"subnet-0nope"});
+        CHECK(false, "no exception");
+    } catch (const AwsError& e) {
+        CHECK(e.code() == "InvalidSubnetID.NotFound", "%s", e.what());
+    }
     // Nothing at all: still data (HTTP 200, only errorSet).
     fake->fault(R"({"operation": "CreateFleet", "kind": "capacity"})");
     r = ec2.create_fleet(fleet({"p5.48xlarge"}, 2));

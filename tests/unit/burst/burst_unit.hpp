@@ -52,6 +52,9 @@ public:
     int max_per_call = -1;      // launch at most this many per override (partial capacity)
     bool no_fallback = false;   // an override that fails ends the call (nothing else launched)
     std::string zone = "us-east-1a";
+    std::map<std::string, std::string> subnet_zone_ids;  // what describe_subnets knows
+    std::optional<std::string> subnets_error;            // describe_subnets throws this code
+    unsigned describe_subnets_calls = 0;
 
     std::vector<ec2::CreateFleetRequest> fleets;  // every create_fleet call
     std::vector<std::vector<std::string>> terminate_calls;
@@ -63,6 +66,7 @@ public:
                                                   const std::vector<ec2::Filter>& filters) override;
     std::vector<ec2::InstanceStateChange> terminate_instances(const std::vector<std::string>& ids) override;
     void create_tags(const std::vector<std::string>& ids, const std::vector<ec2::Tag>& tags) override;
+    std::vector<ec2::Subnet> describe_subnets(const std::vector<std::string>& ids) override;
 
     // An instance launched outside resume (an orphan), running since `launch_time`.
     std::string add_instance(const std::string& type, const std::vector<ec2::Tag>& tags, const std::string& launch_time);
@@ -88,6 +92,9 @@ struct ForwardingEc2 : public Ec2Api {
         return inner.terminate_instances(ids);
     }
     void create_tags(const std::vector<std::string>& ids, const std::vector<ec2::Tag>& t) override { inner.create_tags(ids, t); }
+    std::vector<ec2::Subnet> describe_subnets(const std::vector<std::string>& ids) override {
+        return inner.describe_subnets(ids);
+    }
 };
 
 struct TerminateFailsEc2 final : public ForwardingEc2 {

@@ -192,6 +192,15 @@ void FakeEc2::create_tags(const std::vector<std::string>& ids, const std::vector
     }
 }
 
+std::vector<ec2::Subnet> FakeEc2::describe_subnets(const std::vector<std::string>& ids) {
+    ++describe_subnets_calls;
+    if (subnets_error) throw aws_error(*subnets_error, 503);
+    std::vector<ec2::Subnet> out;
+    for (const std::string& id : ids)
+        if (auto z = subnet_zone_ids.find(id); z != subnet_zone_ids.end()) out.push_back(ec2::Subnet{id, "", z->second});
+    return out;
+}
+
 std::string FakeEc2::add_instance(const std::string& type, const std::vector<ec2::Tag>& tags, const std::string& launch_time) {
     char id[32];
     std::snprintf(id, sizeof id, "i-%017x", 0x100000 + next_++);

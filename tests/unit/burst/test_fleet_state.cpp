@@ -55,7 +55,7 @@ END_TEST
 START_TEST(fleet_request) {
     World w;
     FleetSpec spec{w.config.find_partition("burst"), {"c7g.large", "c7g.xlarge"}, Capacity::on_demand,
-                   {{kTagCluster, "testcluster"}, {kTagPartition, "burst"}}};
+                   {{kTagCluster, "testcluster"}, {kTagPartition, "burst"}}, "us-east-1", {}};
     ec2::CreateFleetRequest r = build_fleet_request(spec, 7, "tok");
     ck_assert_uint_eq(r.total_target_capacity, 7);
     ck_assert_uint_eq(*r.on_demand_target_capacity, 7);
@@ -93,9 +93,56 @@ START_TEST(fleet_request) {
 }
 END_TEST
 
+START_TEST(fleet_request_zones) {
+    World w;
+    // c7g is offered in use1-az1, az2, az4, az5 and az6 (the built-in catalog), not in use1-az3.
+    FleetSpec spec{w.config.find_partition("burst"), {"c7g.large", "c7g.xlarge"}, Capacity::on_demand, {}, "us-east-1",
+                   {{"subnet-a", "use1-az3"}, {"subnet-b", "use1-az1"}}};
+    std::vector<ZoneSkip> skips = zone_skips(spec);
+    ck_assert_uint_eq(skips.size(), 2);
+    EXPECT_STR(skips[0].instance_type + "/" + skips[0].subnet + "/" + skips[0].zone_id, "c7g.large/subnet-a/use1-az3");
+    EXPECT_STR(skips[1].instance_type + "/" + skips[1].subnet, "c7g.xlarge/subnet-a");
+    ec2::CreateFleetRequest r = build_fleet_request(spec, 1, "t");
+    const auto& ov = r.launch_template_configs.at(0).overrides;
+    ck_assert_uint_eq(ov.size(), 2);
+    EXPECT_STR(ov[0].instance_type + "/" + ov[0].subnet_id, "c7g.large/subnet-b");
+    EXPECT_STR(ov[1].instance_type + "/" + ov[1].subnet_id, "c7g.xlarge/subnet-b");
+    ck_assert_double_eq(*ov[1].priority, 1);  // ranks stay the types' ranks
+    // Zones unknown (DescribeSubnets not answered): nothing skipped.
+    spec.subnet_zones = {};
+    ck_assert_uint_eq(build_fleet_request(spec, 1, "t").launch_template_configs[0].overrides.size(), 4);
+    // No subnet in a zone that offers a type: a configuration error, said before any call.
+    spec.subnet_zones = {{"subnet-a", "use1-az3"}, {"subnet-b", "use1-az3"}};
+    std::string what;
+    try {
+        build_fleet_request(spec, 1, "t");
+    } catch (const std::invalid_argument& e) {
+        what = e.what();
+    }
+    EXPECT_STR(what, "partition burst: no subnet is in a zone that offers c7g.large, c7g.xlarge (subnet-a in use1-az3, "
+                     "subnet-b in use1-az3); fix Subnets= in stratus.conf");
+}
+END_TEST
+
+START_TEST(state_subnet_zones) {
+    BurstState s;
+    s.subnet_zones["subnet-a"] = "use1-az6";
+    BurstState back = parse_state(serialize_state(s));
+    EXPECT_STR(back.subnet_zones.at("subnet-a"), "use1-az6");
+    ck_assert([] {
+        try {
+            parse_state("{\"version\":1,\"subnet_zones\":{\"subnet-a\":3}}");
+        } catch (const StateError&) {
+            return true;
+        }
+        return false;
+    }());
+}
+END_TEST
+
 START_TEST(fleet_request_no_template) {
     World w("PartitionName=bare InstanceTypes=c7g.large\n");
-    FleetSpec spec{w.config.find_partition("bare"), {"c7g.large"}, Capacity::on_demand, {}};
+    FleetSpec spec{w.config.find_partition("bare"), {"c7g.large"}, Capacity::on_demand, {}, "us-east-1", {}};
     ck_assert([&] {
         try {
             build_fleet_request(spec, 1, "t");
@@ -158,6 +205,8 @@ Suite* fleet_suite() {
     tcase_add_test(tc, batching);
     tcase_add_test(tc, fleet_request);
     tcase_add_test(tc, fleet_request_no_template);
+    tcase_add_test(tc, fleet_request_zones);
+    tcase_add_test(tc, state_subnet_zones);
     tcase_add_test(tc, reasons);
     tcase_add_test(tc, admin_comment_json);
     suite_add_tcase(s, tc);

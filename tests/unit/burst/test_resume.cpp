@@ -34,6 +34,43 @@ std::string joined(const std::vector<std::string>& v) {
 
 }  // namespace
 
+START_TEST(launch_skips_zones_without_the_type) {
+    World w;
+    w.ec2.subnet_zone_ids = {{"subnet-a", "use1-az3"}, {"subnet-b", "use1-az2"}};
+    ResumeResult r = resume(*w.ctx, nodes("burst-1"));
+    ck_assert_msg(r.failed.empty(), "%s", w.log.all().c_str());
+    ck_assert_uint_eq(w.ec2.describe_subnets_calls, 1);
+    for (const ec2::FleetOverride& o : w.ec2.fleets.at(0).launch_template_configs.at(0).overrides)
+        EXPECT_STR(o.subnet_id, "subnet-b");
+    ck_assert_msg(w.log.all().find("partition burst: not asking for c7g.large in subnet-a (use1-az3): us-east-1's zone "
+                                   "does not offer it (instance catalog)") != std::string::npos,
+                  "%s", w.log.all().c_str());
+    EXPECT_STR(w.state().subnet_zones.at("subnet-a"), "use1-az3");  // kept: a subnet never changes zone
+    resume(*w.ctx, nodes("burst-2"));
+    ck_assert_uint_eq(w.ec2.describe_subnets_calls, 1);
+    // Every subnet in a zone without the types: the nodes fail with the configuration error.
+    w.ec2.subnet_zone_ids = {{"subnet-a", "use1-az3"}, {"subnet-b", "use1-az3"}};
+    w.store->update([](BurstState& s) { s.subnet_zones.clear(); });
+    r = resume(*w.ctx, nodes("burst-3"));
+    ck_assert_uint_eq(r.failed.size(), 1);
+    ck_assert_msg(r.failed[0].second.find("stratus: partition burst: no subnet is in a zone that offers") == 0, "%s",
+                  r.failed[0].second.c_str());
+    ck_assert_uint_eq(w.ec2.fleets.size(), 2);  // no call for it
+}
+END_TEST
+
+START_TEST(launch_without_subnet_zones) {
+    World w;
+    w.ec2.subnets_error = "RequestLimitExceeded";
+    ResumeResult r = resume(*w.ctx, nodes("burst-1"));
+    ck_assert_msg(r.failed.empty(), "%s", w.log.all().c_str());
+    ck_assert_uint_eq(w.ec2.fleets.at(0).launch_template_configs.at(0).overrides.size(), 4);  // unchecked
+    ck_assert_msg(w.log.all().find("partition burst: DescribeSubnets failed (") != std::string::npos, "%s",
+                  w.log.all().c_str());
+    ck_assert(w.state().subnet_zones.empty());
+}
+END_TEST
+
 START_TEST(launch_happy_path) {
     World w;
     ResumeResult r = resume(*w.ctx, nodes("burst-[1-2]"));
@@ -397,6 +434,8 @@ Suite* resume_suite() {
     Suite* s = suite_create("resume");
     TCase* tc = make_tcase("resume");
     tcase_add_test(tc, launch_happy_path);
+    tcase_add_test(tc, launch_skips_zones_without_the_type);
+    tcase_add_test(tc, launch_without_subnet_zones);
     tcase_add_test(tc, batches_of_resume_batch_size);
     tcase_add_test(tc, ice_first_type_fails_over);
     tcase_add_test(tc, ice_when_ec2_does_not_fall_back);
