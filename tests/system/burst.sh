@@ -70,6 +70,15 @@ wait_until 30 fleets_at_least 1 || fail "no CreateFleet within 30 s of job A"
 NODE_A=$(job_field "$JOB_A" NodeList)
 assert_eq "CreateFleet: overrides in price order (c7g.large before c7g.xlarge) x 2 subnets" \
     "['c7g.large', 'c7g.large', 'c7g.xlarge', 'c7g.xlarge']" "$(py 'overrides(fleets()[0])')"
+# Subnet c is in use1-az3, which offers no c7g (the catalog): learnt once, never asked for.
+assert_eq "CreateFleet: subnets a and b only (c's zone lacks both types)" \
+    "['subnet-0sandbox0000000a', 'subnet-0sandbox0000000b', 'subnet-0sandbox0000000a', 'subnet-0sandbox0000000b']" \
+    "$(py '[o["SubnetId"] for o in fleets()[0]["input"]["LaunchTemplateConfigs"][0]["Overrides"]]')"
+assert_contains "resume: says which zone it skipped" \
+    "partition burst: not asking for c7g.large in subnet-0sandbox0000000c (use1-az3): us-east-1's zone does not offer it" \
+    "$(cat "$BURST_LOG")"
+assert_eq "DescribeSubnets: the three subnets' zones, kept in the state file" "use1-az1 use1-az2 use1-az3" \
+    "$(py '" ".join(v for k, v in sorted(json.load(open(state_file))["subnet_zones"].items()))')"
 assert_eq "CreateFleet: type instant, one instance, a ClientToken" "instant 1 True" \
     "$(py 'fleets()[0]["input"]["Type"] + " " + str(fleets()[0]["input"]["TargetCapacitySpecification"]["TotalTargetCapacity"]) + " " + str(fleets()[0]["input"]["ClientToken"].startswith("stratus-"))')"
 assert_eq "CreateFleet: cluster, partition and (exclusive job) job tags" \

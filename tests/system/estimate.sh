@@ -58,7 +58,7 @@ estimate "graviton, no time limit: partition DefaultTime" \
 
 estimate "hpc, no time limit, no price: partition MaxTime, unknown cost" \
     '{"v":1,"partition":"hpc","instance_type":"hpc7a.96xlarge","capacity":"on-demand","region":"us-east-1","nodes":1,"usd_per_node_hour":null,"minutes":720,"basis":"partition_max","est_usd":null,"req":{"p":"hpc","cpus":1}}' \
-    'stratus: partition hpc: estimate: price unknown (1 x hpc7a.96xlarge on-demand, no us-east-1 price in the catalog, for 12h00, no time limit given: partition MaxTime)' \
+    'stratus: partition hpc: estimate: price unknown (1 x hpc7a.96xlarge on-demand, not offered in us-east-1 (offered in eu-north-1, eu-west-1, eu-west-3, us-east-2), for 12h00, no time limit given: partition MaxTime)' \
     -p hpc --wrap=true
 
 estimate "graviton, 128 tasks, 3 h: two 64-CPU nodes" \

@@ -38,4 +38,4 @@ assert_contains "srun with 1 GPU: prints the estimate" \
 
 run srun -t 5 -N 1 hostname
 assert_eq "routed srun: exit status" 0 "$RC"
-assert_contains "routed srun: says where it went" "srun: stratus: routed to graviton,gpu,hpc (cheapest first)" "$ERR"
+assert_contains "routed srun: says where it went" "srun: stratus: routed to graviton,gpu (cheapest first)" "$ERR"

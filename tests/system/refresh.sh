@@ -11,7 +11,7 @@ CONF=$SANDBOX/etc/stratus.conf
 
 submit -H -p hpc -t 60 --wrap=true
 assert_contains "before: the hpc price is unknown" \
-    "stratus: partition hpc: estimate: price unknown (1 x hpc7a.96xlarge on-demand, no us-east-1 price in the catalog" "$ERR"
+    "stratus: partition hpc: estimate: price unknown (1 x hpc7a.96xlarge on-demand, not offered in us-east-1 (offered in eu-north-1, eu-west-1, eu-west-3, us-east-2)" "$ERR"
 
 # The Price List knows it (seeded at the fake), and a spot price for hpc7g.
 curl -sf -X POST -d '{"prices": [{"instance_type": "hpc7a.96xlarge", "region": "us-east-1", "price": "7.2"}]}' \

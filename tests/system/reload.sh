@@ -77,6 +77,36 @@ assert_eq "fixed: 8 GPUs per node accepted again" 0 "$RC"
 assert_contains "fixed: priced on p5.48xlarge" '"instance_type":"p5.48xlarge"' "$(job_field "$JOB" AdminComment)"
 if [[ -n $JOB ]]; then scancel "$JOB"; fi
 
+# 4b. Another region: prices, offers and routing follow Region= at once.
+submit -H -p hpc -t 60 --wrap=true
+assert_contains "us-east-1: hpc7a.96xlarge is not offered, so no price" \
+    "price unknown (1 x hpc7a.96xlarge on-demand, not offered in us-east-1 (offered in eu-north-1, eu-west-1, eu-west-3, us-east-2)" "$ERR"
+if [[ -n $JOB ]]; then scancel "$JOB"; fi
+write_conf "$(sed 's/^Region=.*/Region=us-east-2/' <<<"$ORIGINAL")"
+wait_loads 4 15
+assert_eq "the Region change is loaded" 4 "$(config_loads)"
+submit -H -p hpc -t 60 --wrap=true
+assert_eq "us-east-2: hpc accepted" 0 "$RC"
+assert_contains "us-east-2: hpc7a.96xlarge priced at its us-east-2 price" \
+    "estimate \$7.20 (1 x hpc7a.96xlarge on-demand at \$7.2000/h for 1h00, time limit)" "$ERR"
+assert_contains "us-east-2: the AdminComment says which region" '"region":"us-east-2"' "$(job_field "$JOB" AdminComment)"
+if [[ -n $JOB ]]; then scancel "$JOB"; fi
+line=$(grep -n '^PartitionName=graviton' "$CONF" | cut -d: -f1)
+assert_contains "us-east-2: the offer check warns with file:line" \
+    "error: job_submit/stratus: warning: $CONF:$line: hpc7g.16xlarge is not offered in us-east-2 (offered in ap-northeast-1, eu-west-1, us-east-1); jobs are not routed to it" \
+    "$(ctld_log)"
+submit -H -p graviton -t 60 --wrap=true
+assert_eq "us-east-2: graviton still accepted (c7gn.16xlarge is offered)" 0 "$RC"
+assert_contains "us-east-2: priced on c7gn.16xlarge, the type offered there" \
+    "estimate \$3.99 (1 x c7gn.16xlarge on-demand at \$3.9936/h" "$ERR"
+if [[ -n $JOB ]]; then scancel "$JOB"; fi
+submit -H -t 60 --wrap=true
+assert_eq "us-east-2: routed: all three partitions, hpc now priced" graviton,hpc,gpu "$(job_field "$JOB" Partition)"
+if [[ -n $JOB ]]; then scancel "$JOB"; fi
+write_conf "$ORIGINAL"
+wait_loads 5 15
+assert_eq "back to us-east-1" 5 "$(config_loads)"
+
 # 5. scontrol reconfigure (22.05 keeps job_submit plugins loaded when
 # JobSubmitPlugins is unchanged): still enforcing afterwards.
 run scontrol reconfigure

@@ -17,19 +17,19 @@ scancel "$JOB"
 # A small CPU job fits everywhere: graviton is cheapest, hpc has no
 # us-east-1 price and comes last.
 submit -H --wrap=true
-assert_eq "small job, no partition: Partition=" graviton,gpu,hpc "$(job_field "$JOB" Partition)"
+assert_eq "small job, no partition: Partition=" graviton,gpu "$(job_field "$JOB" Partition)"
 assert_contains "small job, no partition: sbatch message" \
-    "sbatch: stratus: routed to graviton,gpu,hpc (cheapest first); partition graviton: estimate \$1.68 (1 x hpc7g.16xlarge on-demand at \$1.6832/h for 1h00, no time limit given: partition DefaultTime); up to \$10.49 in another partition" "$ERR"
+    "sbatch: stratus: routed to graviton,gpu (cheapest first); partition graviton: estimate \$1.68 (1 x hpc7g.16xlarge on-demand at \$1.6832/h for 1h00, no time limit given: partition DefaultTime); up to \$10.49 in another partition" "$ERR"
 scancel "$JOB"
 
 # x86_64 only: graviton (arm64) drops out.
 submit -H --constraint=x86_64 -t 30 --wrap=true
-assert_eq "--constraint=x86_64, no partition: Partition=" gpu,hpc "$(job_field "$JOB" Partition)"
+assert_eq "--constraint=x86_64, no partition: Partition=" gpu "$(job_field "$JOB" Partition)"
 scancel "$JOB"
 
 # More memory than graviton has: gpu (priced) before hpc (no price).
 submit -H --mem=300G --wrap=true
-assert_eq "--mem=300G, no partition: Partition=" gpu,hpc "$(job_field "$JOB" Partition)"
+assert_eq "--mem=300G, no partition: Partition=" gpu "$(job_field "$JOB" Partition)"
 scancel "$JOB"
 
 # 8 GPUs: gpu still, p5.48xlarge in the estimate.

@@ -120,7 +120,7 @@ assert_eq "--instance-type=c7gn.16xlarge: AdminComment instance_type" '"c7gn.16x
 submit -H --arch=arm64 --wrap=true
 assert_eq "--arch=arm64 without a partition: Partition=" graviton "$(job_field "$JOB" Partition)"
 submit -H --arch=x86_64 --wrap=true
-assert_eq "--arch=x86_64 without a partition: Partition=" gpu,hpc "$(job_field "$JOB" Partition)"
+assert_eq "--arch=x86_64 without a partition: Partition=" gpu "$(job_field "$JOB" Partition)"
 printf '#!/bin/sh\n#SBATCH --cost-center=from-script\ntrue\n' >cost-center.sh
 submit -H -p graviton cost-center.sh
 assert_eq "#SBATCH --cost-center: recorded" '"from-script"' "$(json_get "$(job_field "$JOB" AdminComment)" cost_center)"
@@ -136,7 +136,7 @@ assert_eq "sbatch -p gpu --gpus-per-node=2 -t 30: the estimate" \
     'sbatch: stratus: partition gpu: estimate $5.25 (1 x g6e.12xlarge on-demand at $10.4926/h for 30 min, time limit)' "$ERR"
 submit -H -t 30 --wrap=true
 assert_eq "sbatch -t 30: where the client routed it, then slurmctld's estimate" \
-    'sbatch: stratus: routed to graviton,gpu,hpc (cheapest first)
+    'sbatch: stratus: routed to graviton,gpu (cheapest first)
 sbatch: stratus: partition graviton: estimate $0.84 (1 x hpc7g.16xlarge on-demand at $1.6832/h for 30 min, time limit); up to $5.25 in another partition' "$ERR"
 scancel --user=root
 

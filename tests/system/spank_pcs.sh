@@ -11,14 +11,14 @@ assert_eq "slurmctld runs no job_submit plugin" "(null)" \
     "$(scontrol show config | sed -n 's/^JobSubmitPlugins *= *//p')"
 
 submit -H --wrap=true
-assert_eq "no partition: routed by the client" graviton,gpu,hpc "$(job_field "$JOB" Partition)"
+assert_eq "no partition: routed by the client" graviton,gpu "$(job_field "$JOB" Partition)"
 assert_eq "no partition: the client shows the estimate, once" \
-    'sbatch: stratus: routed to graviton,gpu,hpc (cheapest first); partition graviton: estimate $1.68 (1 x hpc7g.16xlarge on-demand at $1.6832/h for 1h00, no time limit given: partition DefaultTime); up to $10.49 in another partition' "$ERR"
+    'sbatch: stratus: routed to graviton,gpu (cheapest first); partition graviton: estimate $1.68 (1 x hpc7g.16xlarge on-demand at $1.6832/h for 1h00, no time limit given: partition DefaultTime); up to $10.49 in another partition' "$ERR"
 assert_not_contains "no AdminComment (nothing in slurmctld writes one)" "AdminComment=" "$(scontrol show job -o "$JOB")"
 submit -H --arch=arm64 -t 5 --wrap=true
 assert_eq "--arch=arm64, no partition: routed to graviton" graviton "$(job_field "$JOB" Partition)"
 submit -H --mem=300G -t 5 --wrap=true
-assert_eq "--mem=300G, no partition: Partition=" gpu,hpc "$(job_field "$JOB" Partition)"
+assert_eq "--mem=300G, no partition: Partition=" gpu "$(job_field "$JOB" Partition)"
 submit -H -p gpu --gpus-per-node=2 -t 30 --wrap=true
 assert_eq "-p gpu: the estimate, once" \
     'sbatch: stratus: partition gpu: estimate $5.25 (1 x g6e.12xlarge on-demand at $10.4926/h for 30 min, time limit)' "$ERR"
@@ -39,7 +39,7 @@ before=$(scontrol show jobs -o | grep -c '^JobId=')
 run sbatch --stratus-dry-run --cost-center=pcs-0 -t 30 --wrap=true
 assert_eq "--stratus-dry-run: exit status" 0 "$RC"
 assert_contains "--stratus-dry-run: where the job would go" \
-    'stratus: dry run: the job would be submitted to partition graviton,gpu,hpc' "$OUT"
+    'stratus: dry run: the job would be submitted to partition graviton,gpu' "$OUT"
 assert_contains "--stratus-dry-run: its AdminComment" '"cost_center":"pcs-0"' "$OUT"
 assert_eq "--stratus-dry-run: submits nothing" "$before" "$(scontrol show jobs -o | grep -c '^JobId=')"
 

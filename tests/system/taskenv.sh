@@ -19,9 +19,16 @@ node_type() {
     esac
 }
 declare -A PRICE=([hpc7g.16xlarge]=1.6832 [c7gn.16xlarge]=3.9936 [g6e.12xlarge]=10.4926 [p5.48xlarge]=55.0400)
+# Spot: the upper end of the built-in snapshot's us-east-1 range (SpotSnapshotPrice=max).
+declare -A SPOT=([g6e.12xlarge]=6.0150 [p5.48xlarge]=55.0400)
 for type in "${!PRICE[@]}"; do
     assert_eq "data/ec2-instance-types.csv: $type" "${PRICE[$type]}" \
         "$(awk -F, -v t="$type" '$1 == t { printf "%.4f", $NF }' "$STRATUS_TOP_SRCDIR/data/ec2-instance-types.csv")"
+done
+for type in "${!SPOT[@]}"; do
+    assert_eq "data/ec2-prices-by-region.csv: $type spot" "${SPOT[$type]}" \
+        "$(awk -F, -v t="$type" '$1 == t && $2 == "us-east-1" { printf "%.4f", $NF }' \
+            "$STRATUS_TOP_SRCDIR/data/ec2-prices-by-region.csv")"
 done
 
 # env_of VAR: VAR's value in OUT (the output of `env`), or <unset>.
@@ -37,8 +44,8 @@ check_env() {
     assert_eq "$1 on $node: STRATUS_CAPACITY" "$3" "$(env_of STRATUS_CAPACITY)"
     if [[ $3 == on-demand ]]; then
         assert_eq "$1 on $node: STRATUS_PRICE_USD_H" "${PRICE[$type]:-?}" "$(env_of STRATUS_PRICE_USD_H)"
-    else  # no spot prices in the catalog
-        assert_eq "$1 on $node: STRATUS_PRICE_USD_H (no $3 price)" "<unset>" "$(env_of STRATUS_PRICE_USD_H)"
+    else
+        assert_eq "$1 on $node: STRATUS_PRICE_USD_H (spot snapshot)" "${SPOT[$type]:-<unset>}" "$(env_of STRATUS_PRICE_USD_H)"
     fi
     assert_eq "$1 on $node: STRATUS_COST_CENTER" "$4" "$(env_of STRATUS_COST_CENTER)"
     assert_eq "$1 on $node: STRATUS_EST_USD" "$5" "$(env_of STRATUS_EST_USD)"
@@ -53,7 +60,7 @@ for node in graviton-hpc7g-1 graviton-hpc7g-2 graviton-c7gn-1; do
     check_env "srun -w $node" arm64 on-demand "<unset>" 0.28
 done
 run srun -p gpu --capacity=spot --cost-center=gpu-team -t 60 env
-check_env "srun -p gpu --capacity=spot" x86_64 spot gpu-team "<unset>"
+check_env "srun -p gpu --capacity=spot" x86_64 spot gpu-team 6.02  # 1 h of g6e.12xlarge spot at $6.0150/h
 run srun -p gpu -w gpu-p5-1 --gpus-per-node=8 -t 60 env
 check_env "srun -p gpu -w gpu-p5-1 --gpus-per-node=8" x86_64 on-demand "<unset>" 55.04
 
