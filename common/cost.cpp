@@ -88,6 +88,8 @@ NodePrice node_price(const Config& cfg, const InstanceType& type, Capacity capac
     if (capacity == Capacity::spot) {
         usd = type.price(cfg.region, Capacity::spot);
         if (usd) p.priced_as = Capacity::spot;
+        const RegionOffer* offer = type.in_region(cfg.region);
+        p.spot_snapshot = usd && offer && offer->spot_is_snapshot;
     }
     if (!usd) usd = type.price(cfg.region, Capacity::on_demand);
     if (usd) p.micros_per_hour = usd_to_micros(*usd);
@@ -149,6 +151,8 @@ JobCost compute_job_cost(const Config& cfg, const std::vector<std::string>& node
             NodePrice p = node_price(cfg, *t, capacity);
             n.micros_per_hour = p.micros_per_hour;
             n.priced_as = p.priced_as;
+            if (p.spot_snapshot)
+                job.spot_snapshot_basis = std::string("spot_snapshot_") + spot_snapshot_end_name(cfg.spot_snapshot_end);
         }
         job.nodes.push_back(std::move(n));
     }

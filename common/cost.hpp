@@ -55,10 +55,12 @@ const InstanceType* resolve_node_type(const Config& cfg, std::string_view partit
 
 // The hourly price a node of `type` bought as `capacity` is charged at:
 // spot uses the catalog's spot price of the configured region when known,
-// else the on-demand price (the most spot can cost); `priced_as` says which.
+// else the on-demand price (the most spot can cost); `priced_as` says which,
+// and `spot_snapshot` whether the spot price is the built-in snapshot's.
 struct NodePrice {
     std::optional<Micros> micros_per_hour;  // nullopt: no price known
     Capacity priced_as = Capacity::on_demand;
+    bool spot_snapshot = false;
 };
 NodePrice node_price(const Config& cfg, const InstanceType& type, Capacity capacity);
 
@@ -82,6 +84,9 @@ struct JobCost {
     std::optional<Micros> micros;
     std::optional<int64_t> cents;  // micros rounded to the cent: the recorded figure
     std::optional<Micros> micros_per_hour;  // sum of the nodes' hourly prices
+    // "spot_snapshot_max" (or _min) when a node's spot price came from the
+    // built-in snapshot (SpotSnapshotPrice=), else empty.
+    std::string spot_snapshot_basis;
 };
 
 // Elapsed seconds between start and end (0 when either is unset or end < start).

@@ -147,10 +147,12 @@ std::vector<std::pair<std::string, std::string>> cost_values(const JobCost& job)
     bool fallback = false;
     for (const NodeCost& n : job.nodes) fallback = fallback || (n.micros_per_hour && n.capacity != n.priced_as);
     if (fallback) kv.emplace_back("priced_as", "\"on-demand\"");
+    if (!job.spot_snapshot_basis.empty()) kv.emplace_back("actual_price_basis", "\"" + job.spot_snapshot_basis + "\"");
     return kv;
 }
 
-const char* const kOwnedKeys[] = {"actual_usd", "elapsed_s", "instance", "capacity", "actual_usd_per_node_hour", "priced_as"};
+const char* const kOwnedKeys[] = {"actual_usd", "elapsed_s", "instance", "capacity", "actual_usd_per_node_hour", "priced_as",
+                                  "actual_price_basis"};
 
 }  // namespace
 

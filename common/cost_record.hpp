@@ -33,6 +33,8 @@ namespace stratus {
 //                             (null for an unknown price)
 //   priced_as                 only when spot nodes were charged the on-demand
 //                             price (no spot price known): "on-demand"
+//   actual_price_basis        only when a spot price was the built-in
+//                             snapshot's: "spot_snapshot_max" or "spot_snapshot_min"
 
 struct AdminComment {
     bool present = false;  // non-empty text

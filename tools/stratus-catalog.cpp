@@ -37,8 +37,9 @@ const char kUsage[] =
     "                       on either\n"
     "  refresh --output FILE [--region R] [--types T1,T2,...] [--profile P]\n"
     "                       write a catalog file (for InstanceCatalog=) with specs from\n"
-    "                       EC2 DescribeInstanceTypes, on-demand Linux prices from the\n"
-    "                       AWS Price List and the latest spot prices (lowest across\n"
+    "                       EC2 DescribeInstanceTypes, zone IDs from\n"
+    "                       DescribeInstanceTypeOfferings, on-demand Linux prices from\n"
+    "                       the AWS Price List and the latest spot prices (lowest across\n"
     "                       zones) of region R (default: Region of stratus.conf when\n"
     "                       one is read, else AWS_REGION, AWS_DEFAULT_REGION, the\n"
     "                       profile's region, the instance's region); the file is\n"
@@ -336,6 +337,7 @@ int cmd_refresh(const stratus::Config& cfg, const std::vector<std::string>& rest
                 aws::format_iso8601(std::chrono::system_clock::now()) + ".",
             "Specs: EC2 DescribeInstanceTypes. On-demand: AWS Price List (Linux, shared tenancy).",
             "Spot: EC2 DescribeSpotPriceHistory (Linux/UNIX, latest price, lowest across zones).",
+            "Zones: EC2 DescribeInstanceTypeOfferings (zone IDs).",
             "Use it with InstanceCatalog= in stratus.conf(5); empty cells mean unknown."};
         stratus::write_file_atomically(r.output, aws::catalog_csv(result.rows, comment));
         std::printf("%s: %zu instance types in %s, %zu with an on-demand price, %zu with a spot price\n",

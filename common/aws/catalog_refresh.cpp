@@ -61,11 +61,18 @@ std::string price_cell(const std::optional<double>& p) {
     return buf;
 }
 
+std::string zone_cell(const std::vector<std::string>& zones) {
+    std::string out;
+    for (const std::string& z : zones) out += (out.empty() ? "" : ";") + z;
+    return out;
+}
+
 }  // namespace
 
 std::vector<CatalogRow> build_catalog_rows(const std::string& region, const std::vector<ec2::InstanceTypeInfo>& types,
                                            const std::map<std::string, double>& ondemand,
                                            const std::map<std::string, double>& spot,
+                                           const std::map<std::string, std::vector<std::string>>& zones,
                                            const std::vector<std::string>& only, std::vector<std::string>* warnings) {
     std::set<std::string> wanted;
     for (const std::string& t : only) wanted.insert(lower(t));
@@ -95,6 +102,7 @@ std::vector<CatalogRow> build_catalog_rows(const std::string& region, const std:
         r.region = region;
         if (auto it = ondemand.find(t.instance_type); it != ondemand.end()) r.ondemand_usd_per_hour = it->second;
         if (auto it = spot.find(t.instance_type); it != spot.end()) r.spot_usd_per_hour = it->second;
+        if (auto it = zones.find(name); it != zones.end()) r.zones = it->second;
         rows.push_back(std::move(r));
     }
     for (const std::string& w : wanted)
@@ -112,7 +120,7 @@ std::string catalog_csv(const std::vector<CatalogRow>& rows, const std::vector<s
     for (const CatalogRow& r : rows) {
         out += r.instance_type + "," + r.arch + "," + std::to_string(r.vcpus) + "," + std::to_string(r.memory_mib) + "," +
                std::to_string(r.gpus) + "," + r.gpu_model + "," + (r.efa ? "true" : "false") + "," + r.region + "," +
-               price_cell(r.ondemand_usd_per_hour) + "," + price_cell(r.spot_usd_per_hour) + "\n";
+               zone_cell(r.zones) + "," + price_cell(r.ondemand_usd_per_hour) + "," + price_cell(r.spot_usd_per_hour) + "\n";
     }
     return out;
 }
@@ -147,7 +155,14 @@ CatalogRefresh refresh_catalog(const ClientConfig& ec2_config, const ClientConfi
     out.spot_records = history.size();
     std::map<std::string, double> spot = latest_spot_prices(history);
 
-    out.rows = build_catalog_rows(region, infos, ondemand, spot, only, &out.warnings);
+    std::map<std::string, std::vector<std::string>> zones;
+    try {
+        zones = ec2.zones_offering(types);
+    } catch (const AwsError& e) {
+        out.warnings.push_back(std::string("no zones: DescribeInstanceTypeOfferings failed: ") + e.what());
+    }
+
+    out.rows = build_catalog_rows(region, infos, ondemand, spot, zones, only, &out.warnings);
     return out;
 }
 

@@ -5,6 +5,7 @@
 //              pre-installed software, capacitystatus Used)
 //   spot       EC2 DescribeSpotPriceHistory (Linux/UNIX): per zone the
 //              newest price, then the lowest across zones
+//   zones      EC2 DescribeInstanceTypeOfferings (zone IDs)
 // and writes it atomically, so slurmctld's plugin, which reloads changed
 // catalog files by itself, never reads a half-written file.
 #pragma once
@@ -29,12 +30,14 @@ struct CatalogRow {
     std::string gpu_model;  // lower case, spaces as '-'; "" without accelerators
     bool efa = false;
     std::string region;
+    std::vector<std::string> zones;  // zone IDs that offer the type; empty: not known
     std::optional<double> ondemand_usd_per_hour, spot_usd_per_hour;
 };
 
 // The header line of catalog_csv().
 inline constexpr const char* kCatalogCsvHeader =
-    "instance_type,arch,vcpus,memory_mib,gpus,gpu_model,efa,region,ondemand_usd_per_hour,spot_usd_per_hour";
+    "instance_type,arch,vcpus,memory_mib,gpus,gpu_model,efa,region,availability_zones,ondemand_usd_per_hour,"
+    "spot_usd_per_hour";
 
 // Per (type, zone) the newest record (by timestamp), then per type the
 // lowest of those. Records of other product descriptions than
@@ -48,6 +51,7 @@ std::map<std::string, double> latest_spot_prices(const std::vector<ec2::SpotPric
 std::vector<CatalogRow> build_catalog_rows(const std::string& region, const std::vector<ec2::InstanceTypeInfo>& types,
                                            const std::map<std::string, double>& ondemand,
                                            const std::map<std::string, double>& spot,
+                                           const std::map<std::string, std::vector<std::string>>& zones,
                                            const std::vector<std::string>& only, std::vector<std::string>* warnings);
 
 // The CSV text: `comment` lines (each prefixed "# "), the header, the rows.
@@ -61,7 +65,8 @@ struct CatalogRefresh {
     size_t spot_records = 0;         // spot price records read
 };
 
-// Calls the three APIs (an EC2 client built from `ec2_config` with its
+// Calls the four APIs (a failed DescribeInstanceTypeOfferings is a warning:
+// the rows then have no zones) (an EC2 client built from `ec2_config` with its
 // region set to `region`, a Pricing client from `pricing_config`) and
 // builds the rows for `region` (`only`: restrict to these types).
 // Throws AwsError (and std::bad_alloc).

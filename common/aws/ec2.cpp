@@ -301,6 +301,35 @@ QueryParams serialize_describe_spot_price_history(const SpotPriceQuery& q, const
     return p;
 }
 
+QueryParams serialize_describe_instance_type_offerings(const std::string& location_type,
+                                                       const std::vector<Filter>& filters, const std::string& next_token,
+                                                       std::optional<uint32_t> max_results) {
+    QueryParams p = start("DescribeInstanceTypeOfferings");
+    if (!location_type.empty()) p.add("LocationType", location_type);
+    add_filters(p, filters);
+    if (max_results) p.add("MaxResults", *max_results);
+    if (!next_token.empty()) p.add("NextToken", next_token);
+    return p;
+}
+
+Page<InstanceTypeOffering> parse_describe_instance_type_offerings(std::string_view xml) {
+    XmlDoc doc = XmlDoc::parse(xml);
+    XmlNode root = doc.root();
+    if (root.name() != "DescribeInstanceTypeOfferingsResponse")
+        throw XmlParseError("expected DescribeInstanceTypeOfferingsResponse, got " + std::string(root.name()));
+    Page<InstanceTypeOffering> page;
+    page.request_id = request_id_of(root);
+    page.next_token = std::string(trim(root.child_text_or_empty("nextToken")));
+    for (const XmlNode& it : root.child("instanceTypeOfferingSet").children("item")) {
+        InstanceTypeOffering o;
+        o.instance_type = std::string(trim(it.child_text_or_empty("instanceType")));
+        o.location_type = std::string(trim(it.child_text_or_empty("locationType")));
+        o.location = std::string(trim(it.child_text_or_empty("location")));
+        page.items.push_back(std::move(o));
+    }
+    return page;
+}
+
 QueryParams serialize_describe_subnets(const std::vector<std::string>& subnet_ids, const std::string& next_token) {
     QueryParams p = start("DescribeSubnets");
     p.add_list("SubnetId", subnet_ids);
@@ -488,6 +517,29 @@ std::vector<Subnet> Ec2Client::describe_subnets(const std::vector<std::string>& 
                  "DescribeSubnets", [&](const std::string& token) { return serialize_describe_subnets(ids, token); },
                  parse_describe_subnets))
             out.push_back(std::move(s));
+    return out;
+}
+
+std::map<std::string, std::vector<std::string>> Ec2Client::zones_offering(const std::vector<std::string>& types) {
+    std::map<std::string, std::vector<std::string>> out;
+    // The instance-type filter takes many values, but keep requests small.
+    std::vector<std::vector<std::string>> type_batches =
+        types.empty() ? std::vector<std::vector<std::string>>{{}} : batches(types, 100);
+    for (const auto& names : type_batches) {
+        std::vector<Filter> filters;
+        if (!names.empty()) filters.push_back(Filter{"instance-type", names});
+        for (InstanceTypeOffering& o : paginate<InstanceTypeOffering>(
+                 "DescribeInstanceTypeOfferings",
+                 [&](const std::string& token) {
+                     return serialize_describe_instance_type_offerings("availability-zone-id", filters, token,
+                                                                       std::optional<uint32_t>(1000));
+                 },
+                 parse_describe_instance_type_offerings)) {
+            std::vector<std::string>& zones = out[lower(o.instance_type)];
+            if (std::find(zones.begin(), zones.end(), o.location) == zones.end()) zones.push_back(o.location);
+        }
+    }
+    for (auto& [type, zones] : out) std::sort(zones.begin(), zones.end());
     return out;
 }
 

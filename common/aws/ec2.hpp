@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -201,6 +202,16 @@ struct Subnet {
 QueryParams serialize_describe_subnets(const std::vector<std::string>& subnet_ids, const std::string& next_token);
 Page<Subnet> parse_describe_subnets(std::string_view xml);
 
+// ---- DescribeInstanceTypeOfferings ----------------------------------------------
+
+struct InstanceTypeOffering {
+    std::string instance_type, location_type, location;  // location: a region, zone name or zone ID
+};
+QueryParams serialize_describe_instance_type_offerings(const std::string& location_type,
+                                                       const std::vector<Filter>& filters, const std::string& next_token,
+                                                       std::optional<uint32_t> max_results);
+Page<InstanceTypeOffering> parse_describe_instance_type_offerings(std::string_view xml);
+
 // ---- the client ---------------------------------------------------------------
 
 class Ec2Client {
@@ -233,6 +244,9 @@ public:
     // By id (SubnetId.N, 200 a call); EC2 fails the call with
     // InvalidSubnetID.NotFound when one is unknown.
     std::vector<Subnet> describe_subnets(const std::vector<std::string>& subnet_ids);
+    // Per instance type, the zone IDs of the client's region that offer it
+    // (LocationType=availability-zone-id); `types` empty: all types.
+    std::map<std::string, std::vector<std::string>> zones_offering(const std::vector<std::string>& types);
 
     ServiceClient& service() noexcept { return client_; }
 

@@ -24,7 +24,8 @@ from xml.sax.saxutils import escape
 XMLNS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 API_VERSION = "2016-11-15"
 OPERATIONS = ["CreateFleet", "DescribeInstances", "TerminateInstances", "CreateTags",
-              "DescribeSpotPriceHistory", "DescribeInstanceTypes", "DescribeSubnets"]
+              "DescribeSpotPriceHistory", "DescribeInstanceTypes", "DescribeSubnets",
+              "DescribeInstanceTypeOfferings"]
 MODEL_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ec2-model-subset.json")
 
 

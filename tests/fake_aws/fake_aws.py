@@ -45,7 +45,8 @@ PRICING_REGIONS = ("us-east-1", "eu-central-1", "ap-south-1")
 JSON_TARGETS = {"AWSParallelComputingService": "pcs", "AWSPriceListService": "pricing"}
 JSON_CONTENT_TYPES = {"pcs": "application/x-amz-json-1.0", "pricing": "application/x-amz-json-1.1"}
 EC2_OPERATIONS = ("CreateFleet", "DescribeInstances", "TerminateInstances", "CreateTags",
-                  "DescribeInstanceTypes", "DescribeSpotPriceHistory", "DescribeSubnets")
+                  "DescribeInstanceTypes", "DescribeSpotPriceHistory", "DescribeSubnets",
+                  "DescribeInstanceTypeOfferings")
 EC2_KNOWN_UNSUPPORTED = ("RunInstances", "DeleteFleets", "DescribeFleets",
                          "DescribeInstanceStatus", "DescribeLaunchTemplateVersions")
 

@@ -689,6 +689,51 @@ class Ec2Service:
                             "VpcId": cfg["vpc_id"], "State": "available", "OwnerId": cfg["account_id"]})
         return {"Subnets": subnets}
 
+    def zone_name(self, region, zone_id):
+        """The inverse of zone_id() for this region (config zone_ids first)."""
+        for name, zid in (self.fake.config.get("zone_ids") or {}).items():
+            if zid == zone_id and name.startswith(region):
+                return name
+        number = zone_id.rsplit("-az", 1)[-1]
+        return region + chr(ord("a") + int(number) - 1) if number.isdigit() and int(number) > 0 else zone_id
+
+    def op_DescribeInstanceTypeOfferings(self, req, ctx):
+        """From the offerings file: the zones (IDs or names) or the region itself."""
+        region = ctx["region"]
+        location_type = req.get("LocationType") or "region"
+        if location_type not in ("region", "availability-zone", "availability-zone-id"):
+            raise ec2_error("InvalidParameterValue", "Invalid value '%s' for LocationType" % location_type)
+        filters = {f["Name"]: f.get("Values", []) for f in req.get("Filters", [])}
+        for name in filters:
+            if name not in ("instance-type", "location"):
+                raise ec2_error("InvalidParameterValue", "The filter '%s' is invalid" % name)
+        items = []
+        for (itype, r), zones in sorted(self.fake.offerings.items()):
+            if r != region or itype not in self.fake.catalog:
+                continue
+            if location_type == "region":
+                locations = [region]
+            elif location_type == "availability-zone-id":
+                locations = zones
+            else:
+                locations = [self.zone_name(region, z) for z in zones]
+            for loc in locations:
+                if "instance-type" in filters and not any(wildcard_match(v, itype) for v in filters["instance-type"]):
+                    continue
+                if "location" in filters and not any(wildcard_match(v, loc) for v in filters["location"]):
+                    continue
+                items.append({"InstanceType": itype, "LocationType": location_type, "Location": loc})
+        max_results = req.get("MaxResults")
+        if max_results is not None:
+            check_max_results(max_results, 5, 1000, "MaxResults")
+        size = max_results or 1000
+        key = {"location_type": location_type, "filters": filters, "max": max_results}
+        offset = decode_token(req["NextToken"], "dito", key) if req.get("NextToken") else 0
+        result = {"InstanceTypeOfferings": items[offset:offset + size]}
+        if offset + size < len(items):
+            result["NextToken"] = encode_token("dito", offset + size, key)
+        return result
+
     def op_DescribeInstanceTypes(self, req, ctx):
         names = req.get("InstanceTypes", [])
         filters = req.get("Filters", [])

@@ -864,6 +864,47 @@ class Ec2Test(FakeTestCase):
             r = c.describe_spot_price_history(InstanceTypes=["c7g.large"])
             self.assertEqual([p["SpotPrice"] for p in r["SpotPriceHistory"]], ["0.02"])
 
+    def test_zones_subnets_and_offerings(self):
+        # Offerings from data/ec2-prices-by-region.csv: hpc7g in us-east-1 is in use1-az6 only.
+        root = self.ec2_xml({"Action": "DescribeInstanceTypeOfferings", "LocationType": "availability-zone-id",
+                             "Filter.1.Name": "instance-type", "Filter.1.Value.1": "hpc7g.16xlarge"})
+        self.assertEqual([i.findtext(NS + "location") for i in
+                          root.findall(NS + "instanceTypeOfferingSet/" + NS + "item")], ["use1-az6"])
+        root = self.ec2_xml({"Action": "DescribeInstanceTypeOfferings", "LocationType": "availability-zone",
+                             "Filter.1.Name": "instance-type", "Filter.1.Value.1": "hpc7g.16xlarge"})
+        self.assertEqual(root.findtext(".//%slocation" % NS), "us-east-1f")
+        # Pages of MaxResults, the token bound to the query.
+        q = {"Action": "DescribeInstanceTypeOfferings", "LocationType": "availability-zone-id",
+             "Filter.1.Name": "instance-type", "Filter.1.Value.1": "c7g.*", "MaxResults": "5"}
+        seen, token = [], None
+        while True:
+            root = self.ec2_xml(dict(q, NextToken=token) if token else q)
+            seen += [i.findtext(NS + "location") for i in root.findall(NS + "instanceTypeOfferingSet/" + NS + "item")]
+            token = root.findtext(NS + "nextToken")
+            if not token:
+                break
+        self.assertGreater(len(seen), 5)
+        self.assertNotIn("use1-az3", seen)
+        self.ec2_error(dict(q, NextToken="bogus"), 400, "InvalidPaginationToken")
+        # Subnets: zone name and ID; CreateFleet refuses a type the subnet's zone lacks.
+        self.control("POST", "/_fake/config", {"subnets": {"subnet-1": "us-east-1c", "subnet-2": "us-east-1f"}})
+        root = self.ec2_xml({"Action": "DescribeSubnets", "SubnetId.1": "subnet-1", "SubnetId.2": "subnet-2"})
+        self.assertEqual([(i.findtext(NS + "availabilityZone"), i.findtext(NS + "availabilityZoneId"))
+                          for i in root.findall(NS + "subnetSet/" + NS + "item")],
+                         [("us-east-1c", "use1-az3"), ("us-east-1f", "use1-az6")])
+        self.ec2_error({"Action": "DescribeSubnets", "SubnetId.1": "subnet-nope"}, 400, "InvalidSubnetID.NotFound")
+        fleet = {"Action": "CreateFleet", "Type": "instant",
+                 "LaunchTemplateConfigs.1.LaunchTemplateSpecification.LaunchTemplateName": "t",
+                 "LaunchTemplateConfigs.1.Overrides.1.InstanceType": "hpc7g.16xlarge",
+                 "LaunchTemplateConfigs.1.Overrides.1.SubnetId": "subnet-1",
+                 "TargetCapacitySpecification.TotalTargetCapacity": "1",
+                 "TargetCapacitySpecification.DefaultTargetCapacityType": "on-demand"}
+        root = self.ec2_xml(fleet)
+        self.assertEqual(root.findtext(".//%serrorCode" % NS), "Unsupported")
+        self.assertEqual(root.findall(".//%sinstanceIds/%sitem" % (NS, NS)), [])
+        root = self.ec2_xml(dict(fleet, **{"LaunchTemplateConfigs.1.Overrides.1.SubnetId": "subnet-2"}))
+        self.assertEqual(len(root.findall(".//%sinstanceIds/%sitem" % (NS, NS))), 1)
+
     def test_on_launch_and_on_terminate_hooks(self):
         out = tempfile.mkdtemp(prefix="fake_aws_hook.")
         self.addCleanup(shutil.rmtree, out, True)

@@ -660,9 +660,14 @@ void test_catalog_refresh(const std::string& builddir, const std::string& work) 
                       env, out);
     CHECK(rc == 0, "refresh exit %d: %s", rc, slurp(out).c_str());
     std::string text = slurp(csv);
-    CHECK(text.find("\nc7g.large,arm64,2,4096,0,,false,us-east-2,0.0777,0.0299\n") != std::string::npos, "%s", text.c_str());
-    CHECK(text.find("\nhpc7g.16xlarge,arm64,64,131072,0,,true,us-east-2,1.7,\n") != std::string::npos, "hpc7g row");
-    CHECK(text.find("\np5.48xlarge,x86_64,192,2097152,8,h100,true,us-east-2,,\n") != std::string::npos, "p5 row");
+    // Zones from DescribeInstanceTypeOfferings (the fake knows hpc7g in no zone of us-east-2).
+    CHECK(text.find("\nc7g.large,arm64,2,4096,0,,false,us-east-2,use2-az1;use2-az2;use2-az3,0.0777,0.0299\n") !=
+              std::string::npos,
+          "%s", text.c_str());
+    CHECK(text.find("\nhpc7g.16xlarge,arm64,64,131072,0,,true,us-east-2,,1.7,\n") != std::string::npos, "hpc7g row");
+    CHECK(text.find("\np5.48xlarge,x86_64,192,2097152,8,h100,true,us-east-2,use2-az1;use2-az2;use2-az3,,\n") !=
+              std::string::npos,
+          "p5 row");
 
     // stratus.conf naming that file: `list` shows the refreshed prices.
     std::string conf = work + "/stratus.conf";

@@ -317,6 +317,11 @@ assert_eq "refresh: types, vCPUs, memory and architecture as moto describes them
     "$(python3 -c 'import csv, sys
 for r in csv.DictReader(l for l in open(sys.argv[1]) if not l.startswith("#")):
     print(r["instance_type"], r["vcpus"], r["memory_mib"], r["arch"])' "$SANDBOX/etc/moto-prices.csv" | sort)"
+assert_eq "refresh: every row has moto's zone IDs of us-east-1 (DescribeInstanceTypeOfferings)" "True" \
+    "$(python3 -c 'import csv, sys
+rows = list(csv.DictReader(l for l in open(sys.argv[1]) if not l.startswith("#")))
+print(bool(rows) and all(r["availability_zones"] and all(z.startswith("use1-az") for z in r["availability_zones"].split(";"))
+                         for r in rows))' "$SANDBOX/etc/moto-prices.csv")"
 echo "  (catalog from moto:"$'\n'"$(grep -v '^#' "$SANDBOX/etc/moto-prices.csv")"$'\n'")"
 assert_eq "refresh: the on-demand prices from the Price List (at the fake, signed with moto's key)" \
     "c7g.large 0.0725 c7g.xlarge 0.145 signed: [True]" \

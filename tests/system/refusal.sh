@@ -12,7 +12,7 @@ assert_contains "too many GPUs per node: Slurm's error for it" \
     "Batch job submission failed: Invalid generic resource (gres) specification" "$ERR"
 
 expect_refused "too much memory per node" \
-    "stratus: partition graviton: no instance type has 204800 MiB of memory per node (largest: hpc7g.16xlarge, 124519 MiB usable); fits in: gpu, hpc" \
+    "stratus: partition graviton: no instance type has 204800 MiB of memory per node (largest: hpc7g.16xlarge, 124519 MiB usable); fits in: gpu" \
     -p graviton --mem=200G --wrap=true
 
 expect_refused "too many CPUs per node" \
@@ -21,7 +21,7 @@ expect_refused "too many CPUs per node" \
 assert_not_contains "too many CPUs per node: nothing else fits either" "fits in:" "$ERR"
 
 expect_refused "constraint no type matches" \
-    "stratus: partition graviton: no instance type matches --constraint=x86_64 (it has hpc7g.16xlarge, c7gn.16xlarge); fits in: gpu, hpc" \
+    "stratus: partition graviton: no instance type matches --constraint=x86_64 (it has hpc7g.16xlarge, c7gn.16xlarge); fits in: gpu" \
     -p graviton --constraint=x86_64 --wrap=true
 
 expect_refused "GPUs in a partition without any" \

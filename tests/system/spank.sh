@@ -80,10 +80,10 @@ same_words() {
 same_words "16 GPUs per node on gpu" none \
     "stratus: partition gpu: no instance type has 16 GPUs per node (largest: p5.48xlarge, 8 x h100)" -p gpu --gpus-per-node=16
 same_words "200G on graviton" none \
-    "stratus: partition graviton: no instance type has 204800 MiB of memory per node (largest: hpc7g.16xlarge, 124519 MiB usable); fits in: gpu, hpc" \
+    "stratus: partition graviton: no instance type has 204800 MiB of memory per node (largest: hpc7g.16xlarge, 124519 MiB usable); fits in: gpu" \
     -p graviton --mem=200G
 same_words "--arch=x86_64 -p graviton" pass \
-    "stratus: partition graviton: no instance type is x86_64 (it has hpc7g.16xlarge, c7gn.16xlarge); fits in: gpu, hpc" \
+    "stratus: partition graviton: no instance type is x86_64 (it has hpc7g.16xlarge, c7gn.16xlarge); fits in: gpu" \
     --arch=x86_64 -p graviton
 same_words "unknown --instance-type" pass "stratus: --instance-type: unknown instance type: m9z.huge" \
     -p graviton --instance-type=m9z.huge

@@ -43,9 +43,10 @@ PORT=$(<"$SANDBOX/fake_aws.port")
 URL=http://127.0.0.1:$PORT
 C=$URL/_fake
 
-# Three instances to stand for nodes, launched in the fake like any fleet.
+# Three instances to stand for nodes, launched in the fake like any fleet, in
+# the one zone that offers hpc7g (use1-az6: us-east-1f at the fake).
 run curl -sf --aws-sigv4 aws:amz:us-east-1:ec2 --user AKIDSTRATUSFAKE:stratus-fake-secret "$URL/" \
-    -d 'Action=CreateFleet&Version=2016-11-15&Type=instant&LaunchTemplateConfigs.1.LaunchTemplateSpecification.LaunchTemplateName=sandbox&LaunchTemplateConfigs.1.Overrides.1.InstanceType=hpc7g.16xlarge&TargetCapacitySpecification.TotalTargetCapacity=3&TargetCapacitySpecification.DefaultTargetCapacityType=on-demand'
+    -d 'Action=CreateFleet&Version=2016-11-15&Type=instant&LaunchTemplateConfigs.1.LaunchTemplateSpecification.LaunchTemplateName=sandbox&LaunchTemplateConfigs.1.Overrides.1.InstanceType=hpc7g.16xlarge&LaunchTemplateConfigs.1.Overrides.1.AvailabilityZone=us-east-1f&TargetCapacitySpecification.TotalTargetCapacity=3&TargetCapacitySpecification.DefaultTargetCapacityType=on-demand'
 assert_eq "fake AWS: three instances launched" 0 "$RC"
 mapfile -t INSTANCES < <(grep -o 'i-[0-9a-f]\{17\}' <<<"$OUT" | sort -u)
 assert_eq "fake AWS: three instance ids" 3 "${#INSTANCES[@]}"

@@ -220,7 +220,8 @@ START_TEST(comment_mixed_spot_unknown) {
     EXPECT_STR(out,
                "{\"v\":1,\"capacity\":\"spot\",\"n\":[1,2.5,true,null,{\"a\":\"\\\"\"}],\"actual_usd\":0.45,"
                "\"elapsed_s\":600,\"instance\":{\"hpc7g.16xlarge\":\"graviton-hpc7g-[1-2]\",\"c7gn.16xlarge\":"
-               "\"graviton-c7gn-1\"},\"actual_usd_per_node_hour\":{\"hpc7g.16xlarge\":0.5493,\"c7gn.16xlarge\":1.5891}}");
+               "\"graviton-c7gn-1\"},\"actual_usd_per_node_hour\":{\"hpc7g.16xlarge\":0.5493,\"c7gn.16xlarge\":1.5891},"
+               "\"actual_price_basis\":\"spot_snapshot_max\"}");
     // A type without a price: actual_usd null, the price null.
     JobCost k = compute_job_cost(c, {"hpc-hpc7a-1"}, {type(c, "hpc7a.96xlarge")}, Capacity::on_demand, 60);
     EXPECT_STR(admin_comment_with_cost("", k),

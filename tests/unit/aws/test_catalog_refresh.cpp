@@ -72,7 +72,7 @@ START_TEST(rows_and_csv_round_trip) {
     };
     std::vector<std::string> warnings;
     auto rows = build_catalog_rows("us-east-2", types, {{"c7g.large", 0.0725}, {"p5.48xlarge", 98.32}},
-                                   {{"c7g.large", 0.0281}}, {}, &warnings);
+                                   {{"c7g.large", 0.0281}}, {{"c7g.large", {"use2-az1", "use2-az3"}}}, {}, &warnings);
     ck_assert_uint_eq(rows.size(), 4);  // sorted, mac skipped
     EXPECT_STR(rows[0].instance_type, "c7g.large");
     EXPECT_STR(rows[1].gpu_model, "radeon-pro-v520");
@@ -81,11 +81,12 @@ START_TEST(rows_and_csv_round_trip) {
     std::string csv = catalog_csv(rows, {"test catalog"});
     EXPECT_STR(csv,
                "# test catalog\n"
-               "instance_type,arch,vcpus,memory_mib,gpus,gpu_model,efa,region,ondemand_usd_per_hour,spot_usd_per_hour\n"
-               "c7g.large,arm64,2,4096,0,,false,us-east-2,0.0725,0.0281\n"
-               "g4ad.xlarge,x86_64,4,16384,1,radeon-pro-v520,false,us-east-2,,\n"
-               "p5.48xlarge,x86_64,192,2097152,8,h100,true,us-east-2,98.32,\n"
-               "zz9.new,x86_64,8,32768,0,,false,us-east-2,,\n");
+               "instance_type,arch,vcpus,memory_mib,gpus,gpu_model,efa,region,availability_zones,ondemand_usd_per_hour,"
+               "spot_usd_per_hour\n"
+               "c7g.large,arm64,2,4096,0,,false,us-east-2,use2-az1;use2-az3,0.0725,0.0281\n"
+               "g4ad.xlarge,x86_64,4,16384,1,radeon-pro-v520,false,us-east-2,,,\n"
+               "p5.48xlarge,x86_64,192,2097152,8,h100,true,us-east-2,,98.32,\n"
+               "zz9.new,x86_64,8,32768,0,,false,us-east-2,,,\n");
 
     // The catalog reader takes it: prices for us-east-2, a new type added.
     stratus::Catalog cat = stratus::Catalog::builtin();
@@ -98,10 +99,15 @@ START_TEST(rows_and_csv_round_trip) {
     ck_assert(p5 && p5->gpus == 8 && p5->gpu_model == "h100" && p5->efa);
     ck_assert(!p5->price("us-east-2", stratus::Capacity::spot).has_value());
     ck_assert(cat.find("zz9.new") && cat.find("zz9.new")->vcpus == 8);
+    // The refreshed zones replace the built-in ones: use2-az2 no longer offers it.
+    ck_assert(c7g->offered_in_zone("us-east-2", "use2-az3") == stratus::Offered::yes);
+    ck_assert(c7g->offered_in_zone("us-east-2", "use2-az2") == stratus::Offered::no);
+    cat.price_spot_from_snapshot(stratus::SpotSnapshotEnd::max);  // a current price wins over the snapshot
+    ck_assert(c7g->price("us-east-2", stratus::Capacity::spot) == 0.0281);
 
     // Restricted to some types; unknown ones are reported.
     warnings.clear();
-    rows = build_catalog_rows("us-east-2", types, {}, {}, {"C7G.large", "nope.large"}, &warnings);
+    rows = build_catalog_rows("us-east-2", types, {}, {}, {}, {"C7G.large", "nope.large"}, &warnings);
     ck_assert_uint_eq(rows.size(), 1);
     ck_assert_uint_eq(warnings.size(), 1);
     ck_assert(warnings[0].find("nope.large: not offered in us-east-2") == 0);
@@ -167,6 +173,14 @@ START_TEST(refresh_end_to_end_scripted) {
                      "<processorInfo><supportedArchitectures><item>arm64</item></supportedArchitectures></processorInfo>"
                      "<vCpuInfo><defaultVCpus>2</defaultVCpus></vCpuInfo><memoryInfo><sizeInMiB>4096</sizeInMiB></memoryInfo>"
                      "</item></instanceTypeSet></DescribeInstanceTypesResponse>";
+        } else if (action == "DescribeInstanceTypeOfferings") {
+            ck_assert(r.body.find("LocationType=availability-zone-id") != std::string::npos);
+            s.body = "<DescribeInstanceTypeOfferingsResponse><instanceTypeOfferingSet>"
+                     "<item><instanceType>c7g.large</instanceType><locationType>availability-zone-id</locationType>"
+                     "<location>euw1-az3</location></item>"
+                     "<item><instanceType>c7g.large</instanceType><locationType>availability-zone-id</locationType>"
+                     "<location>euw1-az1</location></item>"
+                     "</instanceTypeOfferingSet></DescribeInstanceTypeOfferingsResponse>";
         } else if (action == "DescribeSpotPriceHistory") {
             ck_assert(r.body.find("ProductDescription.1=Linux%2FUNIX") != std::string::npos);
             ck_assert(r.body.find("StartTime=") != std::string::npos);
@@ -197,7 +211,10 @@ START_TEST(refresh_end_to_end_scripted) {
     ck_assert(r.rows[0].ondemand_usd_per_hour == 0.08);
     ck_assert(r.rows[0].spot_usd_per_hour == 0.029);
     ck_assert_uint_eq(r.spot_records, 2);
-    ck_assert_uint_eq(script->requests.size(), 4);
+    ck_assert_uint_eq(r.rows[0].zones.size(), 2);
+    EXPECT_STR(r.rows[0].zones[0] + " " + r.rows[0].zones[1], "euw1-az1 euw1-az3");  // sorted
+    ck_assert_uint_eq(r.warnings.size(), 0);
+    ck_assert_uint_eq(script->requests.size(), 5);
 }
 END_TEST
 
