@@ -133,8 +133,9 @@ RegionOffer& region_entry(InstanceType& t, const std::string& region) {
     return t.regions.back();
 }
 
-// Zone IDs such as use1-az6 or use1-atl2-az1: lower-case letters, digits and '-'.
-bool is_zone_id(std::string_view z) noexcept {
+// Region names (us-east-1) and zone IDs (use1-az6, use1-atl2-az1): lower-case
+// letters, digits and '-', 32 characters at most.
+bool is_location_name(std::string_view z) noexcept {
     if (z.empty() || z.size() > 32) return false;
     for (char c : z)
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
@@ -172,6 +173,8 @@ void Catalog::merge_csv(std::string_view text, const std::string& source, Unknow
             if (columns[i].kind == Col::region) region = lower(cells[i]);
         }
         if (name.empty()) throw ConfigError(source, lineno, "instance_type", "empty instance type name");
+        if (!region.empty() && !is_location_name(region))
+            throw ConfigError(source, lineno, "region", "not a region name (us-east-1): " + region);
         auto found = index.find(name);
         bool is_new = found == index.end();
         if (is_new && unknown == UnknownTypes::skip) continue;
@@ -225,10 +228,11 @@ void Catalog::merge_csv(std::string_view text, const std::string& source, Unknow
                 std::vector<std::string> zones;
                 for (const std::string& z : split_list(cell, ';')) {
                     std::string id = lower(z);
-                    if (!is_zone_id(id)) throw bad("not a zone ID list (use1-az1;use1-az2)");
-                    if (std::find(zones.begin(), zones.end(), id) == zones.end()) zones.push_back(id);
+                    if (!is_location_name(id)) throw bad("not a zone ID list (use1-az1;use1-az2)");
+                    if (std::find(zones.begin(), zones.end(), id) != zones.end()) continue;
+                    if (zones.size() == kMaxZonesPerRegion) throw bad("more than 64 zones");
+                    zones.push_back(id);
                 }
-                if (zones.size() > kMaxZonesPerRegion) throw bad("more than 64 zones");
                 region_entry(t, region).zones = std::move(zones);
                 break;
             }

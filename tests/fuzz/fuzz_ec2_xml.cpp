@@ -20,4 +20,6 @@ STRATUS_FUZZ_TARGET(ec2_xml) {
     parse_or_refuse(ec2::parse_terminate_instances, input);
     parse_or_refuse(ec2::parse_describe_instance_types, input);
     parse_or_refuse(ec2::parse_describe_spot_price_history, input);
+    parse_or_refuse(ec2::parse_describe_subnets, input);
+    parse_or_refuse(ec2::parse_describe_instance_type_offerings, input);
 }

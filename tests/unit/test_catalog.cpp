@@ -277,6 +277,8 @@ START_TEST(merge_offerings) {
     e = CONFIG_ERROR(c.merge_csv("instance_type,region,spot_usd_per_hour_min,spot_usd_per_hour_max\n"
                                  "c7g.large,us-east-1,0.5,0.4\n", "s.csv"));
     EXPECT_STR(e.what, "s.csv:2: spot_usd_per_hour_min: the spot range of c7g.large in us-east-1 has its minimum above its maximum");
+    e = CONFIG_ERROR(c.merge_csv("instance_type,region\nc7g.large,us east\n", "r.csv"));
+    EXPECT_STR(e.what, "r.csv:2: region: not a region name (us-east-1): us east");
     std::string many = "a-az0";
     for (int i = 1; i <= 64; ++i) many += ";a-az" + std::to_string(i);
     e = CONFIG_ERROR(c.merge_csv("instance_type,region,availability_zones\nc7g.large,us-east-1," + many + "\n", "m.csv"));
