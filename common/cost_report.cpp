@@ -5,6 +5,7 @@
 #include <ctime>
 #include <map>
 
+#include "budget.hpp"
 #include "json.hpp"
 #include "text.hpp"
 
@@ -161,7 +162,7 @@ CostReport build_cost_report(const std::vector<JobCostRecord>& records, GroupBy 
 
 std::string report_table(const CostReport& r) {
     std::string out = "Actual cost by " + std::string(group_by_name(r.by)) + " of the jobs that ended " +
-                      utc_text(r.since) + " .. " + utc_text(r.until) + "\n";
+                      format_utc(r.since) + " .. " + format_utc(r.until) + "\n";
     std::vector<std::vector<std::string>> rows;
     rows.push_back({upper(group_by_name(r.by)), "JOBS", "NODE-HOURS", "COST", "ON-DEMAND", "SPOT", "SPOT%"});
     auto line = [](const CostRow& c, const std::string& key) {
@@ -205,8 +206,8 @@ std::string report_json(const CostReport& r) {
              ",\"spot_percent\":" + (pct.empty() ? "null" : pct) + "}";
         return s;
     };
-    std::string out = "{\"by\":" + json_string(group_by_name(r.by)) + ",\"since\":" + json_string(utc_text(r.since)) +
-                      ",\"until\":" + json_string(utc_text(r.until)) + ",\"currency\":\"USD\",\"groups\":[";
+    std::string out = "{\"by\":" + json_string(group_by_name(r.by)) + ",\"since\":" + json_string(format_utc(r.since)) +
+                      ",\"until\":" + json_string(format_utc(r.until)) + ",\"currency\":\"USD\",\"groups\":[";
     for (size_t i = 0; i < r.rows.size(); ++i) out += (i ? "," : "") + row(r.rows[i], true);
     out += "],\"total\":" + row(r.total, false) + "}\n";
     return out;
@@ -246,8 +247,8 @@ std::string job_table(const JobBreakdown& b) {
                       (j.account.empty() ? "-" : j.account) + ", partition " + (j.partition.empty() ? "-" : j.partition);
     if (!b.cost_center.empty()) out += ", cost center " + b.cost_center;
     out += "\n";
-    out += "  " + std::string(j.start ? "started " + utc_text(j.start) : "not started");
-    if (j.end) out += ", ended " + utc_text(j.end);
+    out += "  " + std::string(j.start ? "started " + format_utc(j.start) : "not started");
+    if (j.end) out += ", ended " + format_utc(j.end);
     else if (j.start) out += ", still running";
     if (!b.state.empty()) out += " (" + b.state + ")";
     out += ", " + duration_text(b.cost.elapsed_s) + " (" + std::to_string(b.cost.elapsed_s) + " s), " +
@@ -297,8 +298,8 @@ std::string job_json(const JobBreakdown& b) {
     std::string out = "{\"job\":" + json_string(j.job_label) + ",\"user\":" + json_string(j.user) +
                       ",\"account\":" + json_string(j.account) + ",\"partition\":" + json_string(j.partition) +
                       ",\"cost_center\":" + (b.cost_center.empty() ? "null" : json_string(b.cost_center)) +
-                      ",\"start\":" + (j.start ? json_string(utc_text(j.start)) : "null") +
-                      ",\"end\":" + (j.end ? json_string(utc_text(j.end)) : "null") +
+                      ",\"start\":" + (j.start ? json_string(format_utc(j.start)) : "null") +
+                      ",\"end\":" + (j.end ? json_string(format_utc(j.end)) : "null") +
                       ",\"elapsed_s\":" + std::to_string(b.cost.elapsed_s) + ",\"capacity\":" +
                       json_string(capacity_name(b.cost.capacity)) + ",\"recorded\":" + (b.recorded ? "true" : "false") +
                       ",\"usd\":" + (cents ? cents_decimal(*cents) : "null") + ",\"usd_per_hour\":" +
@@ -329,13 +330,6 @@ SpendTotals sum_actual_spend(const std::vector<JobCostRecord>& records, std::tim
 
 // ---- times -------------------------------------------------------------------------
 
-std::string utc_text(std::time_t t) {
-    struct tm tm {};
-    if (!gmtime_r(&t, &tm)) return "?";
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 std::optional<std::time_t> parse_report_time(std::string_view s, std::time_t now) noexcept {
     s = trim(s);

@@ -109,8 +109,6 @@ SpendTotals sum_actual_spend(const std::vector<JobCostRecord>& records, std::tim
 
 // ---- times -------------------------------------------------------------------------
 
-// "2026-11-28T07:25:18Z".
-std::string utc_text(std::time_t t);
 // A report bound, in UTC: "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" (a trailing
 // 'Z' allowed), "now", or "@SECONDS" since the epoch. nullopt otherwise.
 std::optional<std::time_t> parse_report_time(std::string_view s, std::time_t now) noexcept;

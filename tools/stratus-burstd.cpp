@@ -102,14 +102,7 @@ std::string g_log_file;  // BurstLog of the config in force
 bool g_log_stderr = false;
 bool g_dry_run = false;  // --dry-run: BurstLog is not written
 
-std::string now_iso() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
+std::string now_iso() { return stratus::format_utc(std::time(nullptr)); }
 
 // One line to BurstLog (created with its directory if needed), in the
 // format of stratus-resume and stratus-suspend (burst::FileLog); stderr as

@@ -301,8 +301,8 @@ int run(int argc, char** argv) {
             log_line(LOG_ERR, e.what());
             return 1;
         }
-        if (o.jobs.empty()) log_line(LOG_INFO, "no job without a recorded cost ended in " + stratus::utc_text(since) +
-                                                   " .. " + stratus::utc_text(until));
+        if (o.jobs.empty()) log_line(LOG_INFO, "no job without a recorded cost ended in " + stratus::format_utc(since) +
+                                                   " .. " + stratus::format_utc(until));
     }
 
     int rc = 0;

@@ -1,5 +1,7 @@
 #include "aws/clock.hpp"
 
+#include "budget.hpp"
+
 #include <time.h>
 
 #include <cstdio>
@@ -78,14 +80,6 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) noexcept {
     return std::chrono::system_clock::from_time_t(t) + std::chrono::microseconds(micros);
 }
 
-std::string format_iso8601(TimePoint t) {
-    time_t secs = std::chrono::system_clock::to_time_t(t);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char buf[80];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return buf;
-}
+std::string format_iso8601(TimePoint t) { return format_utc(std::chrono::system_clock::to_time_t(t)); }
 
 }  // namespace stratus::aws

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "aws/json_doc.hpp"
+#include "budget.hpp"
 #include "text.hpp"
 
 namespace stratus::burstd {
@@ -35,15 +36,7 @@ JsonPtr opt_int(const std::optional<int64_t>& v) { return v ? json_new_int(*v) :
 void set_str(json_t* o, const char* k, std::string_view v) { json_set(o, k, json_new_string(v)); }
 void set_int(json_t* o, const char* k, int64_t v) { json_set(o, k, json_new_int(v)); }
 
-std::string iso(int64_t t) {
-    if (t <= 0) return "never";
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
+std::string iso(int64_t t) { return t <= 0 ? "never" : format_utc(static_cast<std::time_t>(t)); }
 
 JsonPtr partition_json(const PartitionPlan& p, const std::string& outcome) {
     JsonPtr o = json_new_object();

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <thread>
 
+#include "budget.hpp"
 #include "burst/interfaces.hpp"
 
 namespace stratus::burst {
@@ -65,12 +66,7 @@ FileLog::~FileLog() {
 
 void FileLog::write(LogLevel level, const std::string& line) noexcept {
     try {
-        std::time_t t = std::time(nullptr);
-        std::tm tm{};
-        gmtime_r(&t, &tm);
-        char stamp[32];
-        std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        std::string text = std::string(stamp) + " " + program_ + "[" + std::to_string(::getpid()) + "]: " +
+        std::string text = format_utc(std::time(nullptr)) + " " + program_ + "[" + std::to_string(::getpid()) + "]: " +
                            log_level_name(level) + ": ";
         // One line per decision: no embedded newlines.
         for (char c : line) text += (c == '\n' || c == '\r') ? ' ' : c;

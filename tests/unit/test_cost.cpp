@@ -580,7 +580,7 @@ START_TEST(parse_words_and_times) {
     ck_assert(!parse_report_time("yesterday", now));
     ck_assert(!parse_report_time("2026-11-1", now));
     ck_assert_int_eq(start_of_month_utc(now), kNov1);
-    EXPECT_STR(utc_text(kNov1), "2026-11-01T00:00:00Z");
+    EXPECT_STR(format_utc(kNov1), "2026-11-01T00:00:00Z");
 }
 END_TEST
 
