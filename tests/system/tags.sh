@@ -10,38 +10,17 @@
 . "${STRATUS_TOP_SRCDIR:-${srcdir:-.}}/tests/system/lib.sh"
 
 TAG=$STRATUS_TOP_BUILDDIR/tools/stratus-tag
-FAKE=$STRATUS_TOP_SRCDIR/tests/fake_aws/fake_aws.py
 [[ -x $TAG ]] || skip "stratus-tag not built in $STRATUS_TOP_BUILDDIR"
 [[ -f $STRATUS_TOP_BUILDDIR/plugins/spank/.libs/spank_stratus.so ]] || skip "spank_stratus.so not built"
 command -v python3 >/dev/null 2>&1 || skip "python3 is not installed (the fake AWS needs it)"
 command -v curl >/dev/null 2>&1 || skip "curl is not installed"
-[[ -f $FAKE ]] || skip "no fake AWS at $FAKE"
 
 start_sandbox --spank
 
-# ---- the fake AWS: our own, stopped before the sandbox goes down ---------------
-FAKE_PID=
-stop_fake() {
-    local rc=$?
-    if [[ -n $FAKE_PID ]]; then
-        kill -TERM "$FAKE_PID" 2>/dev/null || true
-        wait "$FAKE_PID" 2>/dev/null || true
-    fi
-    (exit "$rc")
-    finish
-}
-trap stop_fake EXIT
-rm -f "$SANDBOX/fake_aws.port"
-python3 "$FAKE" --port 0 --port-file "$SANDBOX/fake_aws.port" --log "$SANDBOX/log/fake_aws.log" &
-FAKE_PID=$!
-for ((i = 0; i < 100; i++)); do
-    [[ -s $SANDBOX/fake_aws.port ]] && break
-    sleep 0.1
-done
-[[ -s $SANDBOX/fake_aws.port ]] || { echo "ERROR: the fake AWS did not start"; exit 99; }
-PORT=$(<"$SANDBOX/fake_aws.port")
-URL=http://127.0.0.1:$PORT
-C=$URL/_fake
+# ---- the fake AWS ------------------------------------------------------------------
+start_fake_aws
+URL=$FAKE_AWS
+C=$FAKE_CONTROL
 
 # Three instances to stand for nodes, launched in the fake like any fleet, in
 # the one zone that offers hpc7g (use1-az6: us-east-1f at the fake).
