@@ -4,14 +4,12 @@
 // snapshot in the ConfigStore, and common/job_tags.hpp (stratus-tag's logic).
 // A test program of its own (own main), so it does not touch test_core.
 #include <dirent.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,43 +31,16 @@
 #include "spend_snapshot.hpp"
 #include "text.hpp"
 #include "expect.hpp"
+#include "support.hpp"
 
 using namespace stratus;
 
 namespace {
 
-// ---- scaffolding (this program's own) ------------------------------------------
-
-std::string tmp_root;
-
-std::string test_dir() {
-    std::string tmpl = tmp_root + "/t-XXXXXX";
-    ck_assert_msg(mkdtemp(&tmpl[0]) != nullptr, "mkdtemp(%s) failed", tmpl.c_str());
-    return tmpl;
-}
-
-void write_file(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    ck_assert_msg(out.good(), "cannot write %s", path.c_str());
-}
-
 // Replaces a file the way writers should (new inode), so watchers see it.
 void replace_file(const std::string& path, const std::string& text) {
     write_file(path + ".new", text);
     ck_assert(std::rename((path + ".new").c_str(), path.c_str()) == 0);
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-TCase* tcase(const char* name) {
-    TCase* tc = tcase_create(name);
-    tcase_set_timeout(tc, 60);
-    return tc;
 }
 
 std::time_t at(const char* utc) {
@@ -1339,21 +1310,21 @@ END_TEST
 
 Suite* budget_suite() {
     Suite* s = suite_create("budget");
-    TCase* tc = tcase("money_days_periods");
+    TCase* tc = make_tcase("money_days_periods");
     tcase_add_test(tc, money);
     tcase_add_test(tc, days);
     tcase_add_test(tc, periods);
     suite_add_tcase(s, tc);
-    tc = tcase("stratus_conf");
+    tc = make_tcase("stratus_conf");
     tcase_add_test(tc, conf_budgets);
     tcase_add_test(tc, conf_keys);
     tcase_add_test(tc, conf_errors);
     suite_add_tcase(s, tc);
-    tc = tcase("json");
+    tc = make_tcase("json");
     tcase_add_test(tc, json_reader);
     tcase_add_test(tc, json_cents);
     suite_add_tcase(s, tc);
-    tc = tcase("snapshot");
+    tc = make_tcase("snapshot");
     tcase_add_test(tc, snapshot_parse);
     tcase_add_test(tc, snapshot_amount_limits);
     tcase_add_test(tc, snapshot_files);
@@ -1361,7 +1332,7 @@ Suite* budget_suite() {
     tcase_add_test(tc, snapshot_staleness);
     tcase_add_test(tc, snapshot_build);
     suite_add_tcase(s, tc);
-    tc = tcase("check");
+    tc = make_tcase("check");
     tcase_add_test(tc, budget_refuses_with_the_numbers);
     tcase_add_test(tc, budget_cents_arithmetic);
     tcase_add_test(tc, budget_highest_estimate);
@@ -1377,7 +1348,7 @@ Suite* budget_suite() {
     tcase_add_test(tc, ledger_concurrent_submissions);
     tcase_add_test(tc, updates_judged_with_the_job_record);
     suite_add_tcase(s, tc);
-    tc = tcase("store");
+    tc = make_tcase("store");
     tcase_add_test(tc, store_snapshot);
     tcase_add_test(tc, store_without_budgets);
     tcase_add_test(tc, store_watcher_reads_snapshot);
@@ -1387,7 +1358,7 @@ Suite* budget_suite() {
 
 Suite* tags_suite() {
     Suite* s = suite_create("job_tags");
-    TCase* tc = tcase("tags");
+    TCase* tc = make_tcase("tags");
     tcase_add_test(tc, tag_facts);
     tcase_add_test(tc, tag_cpus_on_node);
     tcase_add_test(tc, tag_node_cpus_from_slurm_conf);
@@ -1399,23 +1370,6 @@ Suite* tags_suite() {
     return s;
 }
 
-int remove_entry(const char* path, const struct stat*, int, struct FTW*) { return ::remove(path); }
-
 }  // namespace
 
-int main() {
-    const char* base = getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/stratus-budget-XXXXXX";
-    if (!mkdtemp(&tmpl[0])) {
-        perror("mkdtemp");
-        return 99;
-    }
-    tmp_root = tmpl;
-    SRunner* sr = srunner_create(budget_suite());
-    srunner_add_suite(sr, tags_suite());
-    srunner_run_all(sr, getenv("CK_VERBOSITY") ? CK_ENV : CK_VERBOSE);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    nftw(tmp_root.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    return failed == 0 ? 0 : 1;
-}
+int main() { return run_suites("budget", {budget_suite(), tags_suite()}); }

@@ -3,12 +3,8 @@
 // which jobs count, idle and powering-up nodes, PCS min/max clamping,
 // MaxNodes, MaxSpendPerHour, BurstCooldown, ScaleDownIdleTime, conflicts
 // and throttling, self-managed power-up/down, and the status round trip.
-#include <ftw.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <initializer_list>
 #include <string>
@@ -17,23 +13,13 @@
 #include "burst/burstd_status.hpp"
 #include "config.hpp"
 #include "expect.hpp"
+#include "support.hpp"
 #include "policy.hpp"
 
 using namespace stratus;
 using namespace stratus::burstd;
 
 namespace {
-
-std::string tmp_root;
-
-int remove_entry(const char* path, const struct stat*, int, struct FTW*) { return ::remove(path); }
-
-void write_file(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    ck_assert_msg(out.good(), "cannot write %s", path.c_str());
-}
 
 // Round prices make the spend arithmetic readable: hpc7g $1/h, c7gn $2/h,
 // c7g.large $0.10/h, c7g.4xlarge $0.50/h; hpc7a.96xlarge keeps no price.
@@ -57,8 +43,7 @@ const char* const kPartitions =
 
 // stratus.conf = kBase + extra globals + partitions (or `partitions`).
 Config conf(const std::string& extra = "PcsCluster=demo\n", const std::string& partitions = kPartitions) {
-    std::string tmpl = tmp_root + "/c-XXXXXX";
-    ck_assert(mkdtemp(&tmpl[0]) != nullptr);
+    std::string tmpl = test_dir();
     write_file(tmpl + "/prices.csv", kPrices);
     write_file(tmpl + "/stratus.conf", std::string(kBase) + extra + partitions);
     return load_config(tmpl + "/stratus.conf", tmpl + "/slurm.conf");
@@ -714,8 +699,7 @@ END_TEST
 
 Suite* burstd_suite() {
     Suite* s = suite_create("burstd");
-    TCase* tc = tcase_create("plan");
-    tcase_set_timeout(tc, 30);
+    TCase* tc = make_tcase("plan", 30);
     tcase_add_test(tc, reasons_classified);
     tcase_add_test(tc, fit_types_agrees_with_decide);
     tcase_add_test(tc, demand_per_partition);
@@ -749,18 +733,4 @@ Suite* burstd_suite() {
 
 }  // namespace
 
-int main() {
-    const char* base = getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/stratus-burstd-unit-XXXXXX";
-    if (!mkdtemp(&tmpl[0])) {
-        perror("mkdtemp");
-        return 99;
-    }
-    tmp_root = tmpl;
-    SRunner* sr = srunner_create(burstd_suite());
-    srunner_run_all(sr, getenv("CK_VERBOSITY") ? CK_ENV : CK_VERBOSE);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    nftw(tmp_root.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    return failed == 0 ? 0 : 1;
-}
+int main() { return run_suites("burstd", {burstd_suite()}); }

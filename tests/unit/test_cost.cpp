@@ -1,12 +1,9 @@
 // common/cost*.{hpp,cpp}: actual cost per job (prices, rounding, mixed
 // instance types, spot), the AdminComment keys, cost records, reports and
 // their formats, spend totals for budgets, and TRESBillingWeights.
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -15,23 +12,17 @@
 #include "cost_record.hpp"
 #include "cost_report.hpp"
 #include "expect.hpp"
+#include "support.hpp"
 
 using namespace stratus;
 
 namespace {
 
-std::string g_tmp;
-
-void write(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-}
-
 // stratus.conf of the sandbox, plus spot prices for hpc7g and g6e.
 Config sandbox_config(bool spot_prices = true, const std::string& extra = "") {
-    std::string dir = g_tmp + "/conf";
+    std::string dir = test_dir();
     std::string cat = dir + "/spot.csv";
-    write(cat, "instance_type,region,spot_usd_per_hour\nhpc7g.16xlarge,us-east-1,0.5493\ng6e.12xlarge,us-east-1,4.12\n");
+    write_file(cat, "instance_type,region,spot_usd_per_hour\nhpc7g.16xlarge,us-east-1,0.5493\ng6e.12xlarge,us-east-1,4.12\n");
     std::string conf = "Region=us-east-1\n";
     if (spot_prices) conf += "InstanceCatalog=" + cat + "\n";
     conf += "PartitionName=graviton InstanceTypes=hpc7g.16xlarge,c7gn.16xlarge\n"
@@ -39,7 +30,7 @@ Config sandbox_config(bool spot_prices = true, const std::string& extra = "") {
             "PartitionName=gpu InstanceTypes=g6e.12xlarge,p5.48xlarge\n"
             "PartitionName=single InstanceTypes=hpc7g.16xlarge Capacity=spot\n" +
             extra;
-    write(dir + "/stratus.conf", conf);
+    write_file(dir + "/stratus.conf", conf);
     return load_config(dir + "/stratus.conf", dir + "/no-slurm.conf");
 }
 
@@ -584,16 +575,7 @@ START_TEST(parse_words_and_times) {
 }
 END_TEST
 
-int main() {
-    const char* base = getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/stratus-cost-unit-XXXXXX";
-    if (!mkdtemp(&tmpl[0])) {
-        perror("mkdtemp");
-        return 99;
-    }
-    g_tmp = tmpl;
-    if (mkdir((g_tmp + "/conf").c_str(), 0700) != 0) return 99;
-
+Suite* cost_suite() {
     Suite* s = suite_create("cost");
     struct Case {
         const char* name;
@@ -623,17 +605,11 @@ int main() {
         {"parse_words_and_times", parse_words_and_times},
     };
     for (const Case& c : cases) {
-        TCase* tc = tcase_create(c.name);
+        TCase* tc = make_tcase(c.name);
         tcase_add_test(tc, c.test);
         suite_add_tcase(s, tc);
     }
-    SRunner* sr = srunner_create(s);
-    srunner_run_all(sr, getenv("CK_VERBOSITY") ? CK_ENV : CK_VERBOSE);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    std::string rm_conf = g_tmp + "/conf";
-    for (const char* f : {"/stratus.conf", "/spot.csv"}) unlink((rm_conf + f).c_str());
-    rmdir(rm_conf.c_str());
-    rmdir(g_tmp.c_str());
-    return failed == 0 ? 0 : 1;
+    return s;
 }
+
+int main() { return run_suites("cost", {cost_suite()}); }

@@ -11,7 +11,6 @@
 
 #include <dlfcn.h>
 #include <elf.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include <vector>
 
 #include "elf_symbols.hpp"
+#include "support.hpp"
 #include "slurm_exports.h"
 
 
@@ -80,8 +80,6 @@ STAND_IN_LOG(slurm_debug, "debug")
 // ---- the plugin --------------------------------------------------------------------
 
 namespace {
-
-std::string tmp_root;
 
 struct Plugin {
     void* handle = nullptr;
@@ -174,22 +172,10 @@ Call submit(Plugin& p, Job& job, const char* preset_err = nullptr) {
     return c;
 }
 
-std::string new_dir() {
-    std::string tmpl = tmp_root + "/t-XXXXXX";
-    ck_assert_msg(mkdtemp(&tmpl[0]) != nullptr, "mkdtemp failed");
-    return tmpl;
-}
-
-void write_file(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::trunc);
-    out << text;
-    out.close();
-    ck_assert_msg(out.good(), "cannot write %s", path.c_str());
-}
 
 // Points STRATUS_CONF/SLURM_CONF at a fresh directory's files; returns stratus.conf's path.
 std::string use_config(const char* stratus_conf) {
-    std::string dir = new_dir();
+    std::string dir = test_dir();
     write_file(dir + "/slurm.conf",
                "ClusterName=sandbox\n"
                "PartitionName=DEFAULT State=UP MaxTime=1-0\n"
@@ -550,24 +536,14 @@ START_TEST(reload_and_reinit) {
 }
 END_TEST
 
-int main() {
-    const char* base = getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/stratus-plugin-XXXXXX";
-    if (!mkdtemp(&tmpl[0])) {
-        perror("mkdtemp");
-        return 99;
-    }
-    tmp_root = tmpl;
-
+Suite* plugin_suite() {
     Suite* s = suite_create("job_submit_stratus.so");
-    TCase* tc = tcase_create("symbols");
-    tcase_set_timeout(tc, 60);
+    TCase* tc = make_tcase("symbols");
     tcase_add_test(tc, exports_exactly_the_plugin_api);
     tcase_add_test(tc, needs_only_the_cxx_runtime);
     tcase_add_test(tc, identity);
     suite_add_tcase(s, tc);
-    tc = tcase_create("entry_points");
-    tcase_set_timeout(tc, 60);
+    tc = make_tcase("entry_points");
     tcase_add_test(tc, null_input_without_init);
     tcase_add_test(tc, init_missing_config);
     tcase_add_test(tc, init_bad_config);
@@ -578,11 +554,7 @@ int main() {
     tcase_add_test(tc, reload_and_reinit);
     suite_add_tcase(s, tc);
 
-    SRunner* sr = srunner_create(s);
-    srunner_run_all(sr, getenv("CK_VERBOSITY") ? CK_ENV : CK_VERBOSE);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    nftw(tmp_root.c_str(), [](const char* path, const struct stat*, int, struct FTW*) { return ::remove(path); }, 16,
-         FTW_DEPTH | FTW_PHYS);
-    return failed == 0 ? 0 : 1;
+    return s;
 }
+
+int main() { return run_suites("plugin", {plugin_suite()}); }

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "elf_symbols.hpp"
+#include "support.hpp"
 
 #ifndef STRATUS_SPANK_SO
 #error "STRATUS_SPANK_SO must name the built spank_stratus.so"
@@ -153,15 +154,11 @@ std::string take_log() {
 
 // A stratus.conf for the client, with the sandbox's partitions.
 void use_sandbox_config() {
-    char tmpl[] = "/tmp/stratus-spank-XXXXXX";
-    ck_assert(mkdtemp(tmpl));
-    std::string dir = tmpl;
-    FILE* f = fopen((dir + "/stratus.conf").c_str(), "w");
-    fputs("PartitionName=graviton InstanceTypes=hpc7g.16xlarge,c7gn.16xlarge\n"
-          "PartitionName=hpc InstanceTypes=hpc7a.96xlarge\n"
-          "PartitionName=gpu InstanceTypes=g6e.12xlarge,p5.48xlarge\n",
-          f);
-    fclose(f);
+    std::string dir = test_dir();
+    write_file(dir + "/stratus.conf",
+               "PartitionName=graviton InstanceTypes=hpc7g.16xlarge,c7gn.16xlarge\n"
+               "PartitionName=hpc InstanceTypes=hpc7a.96xlarge\n"
+               "PartitionName=gpu InstanceTypes=g6e.12xlarge,p5.48xlarge\n");
     setenv("STRATUS_CONF", (dir + "/stratus.conf").c_str(), 1);
     setenv("SLURM_CONF", (dir + "/slurm.conf").c_str(), 1);  // absent: no DefaultTime, no JobSubmitPlugins
 }
@@ -478,10 +475,9 @@ START_TEST(remote_without_imds) {
 }
 END_TEST
 
-int main() {
+Suite* spank_suite() {
     Suite* s = suite_create("spank_stratus.so");
-    TCase* tc = tcase_create("spank");
-    tcase_set_timeout(tc, 60);
+    TCase* tc = make_tcase("spank");
     // Every test starts from a fresh host, also without Check's fork mode
     // (CK_FORK=no runs them all in this process): a step's task environment
     // left by one test must not be the next test's. The plugin itself is
@@ -511,9 +507,7 @@ int main() {
     tcase_add_test(tc, remote_task_env_from_imds);
     tcase_add_test(tc, remote_without_imds);
     suite_add_tcase(s, tc);
-    SRunner* sr = srunner_create(s);
-    srunner_run_all(sr, getenv("CK_VERBOSITY") ? CK_ENV : CK_VERBOSE);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return s;
 }
+
+int main() { return run_suites("spank", {spank_suite()}); }

@@ -6,6 +6,7 @@
 
 #include "error.hpp"
 #include "expect.hpp"
+#include "support.hpp"
 
 // One Suite per module of common/.
 Suite* text_suite();
@@ -17,16 +18,6 @@ Suite* policy_suite();
 Suite* store_suite();
 Suite* firewall_suite();
 Suite* executable_suite();
-
-// Every TCase gets this timeout (seconds): the store tests wait on a watcher.
-constexpr double kTestTimeout = 60;
-TCase* make_tcase(const char* name);
-
-// A fresh, empty directory for one test, inside the run's private root
-// (created by main() with mkdtemp and removed when the run ends).
-std::string test_dir();
-void write_file(const std::string& path, const std::string& text);
-
 
 // The ConfigError a callable throws; fails the test if it throws none.
 struct CaughtError {

@@ -12,6 +12,7 @@
 #include "aws/error.hpp"
 #include "aws/http.hpp"
 #include "expect.hpp"
+#include "support.hpp"
 
 Suite* aws_query_suite();
 Suite* aws_ec2_suite();
@@ -22,12 +23,8 @@ Suite* aws_credentials_suite();
 Suite* aws_http_suite();
 Suite* aws_catalog_suite();
 
-TCase* aws_tcase(const char* name);
-
-// A fresh empty directory under the run's private temporary root.
-std::string aws_test_dir();
-void aws_write_file(const std::string& path, const std::string& text);
-std::string aws_read_file(const std::string& path);
+// The AWS tests' TCases time out sooner: nothing in them waits long.
+inline TCase* aws_tcase(const char* name) { return make_tcase(name, 30); }
 
 // A clock that never sleeps: sleep_for() advances now() and is recorded.
 class FakeClock final : public stratus::aws::Clock {

@@ -115,15 +115,15 @@ START_TEST(rows_and_csv_round_trip) {
 END_TEST
 
 START_TEST(atomic_write) {
-    std::string d = aws_test_dir();
+    std::string d = test_dir();
     std::string path = d + "/catalog.csv";
     write_file_atomically(path, "one\n");
-    EXPECT_STR(aws_read_file(path), "one\n");
+    EXPECT_STR(read_file(path), "one\n");
     struct stat st1;
     ck_assert(stat(path.c_str(), &st1) == 0);
     ck_assert_int_eq(st1.st_mode & 0777, 0644);
     write_file_atomically(path, "two\n", 0640);
-    EXPECT_STR(aws_read_file(path), "two\n");
+    EXPECT_STR(read_file(path), "two\n");
     struct stat st2;
     ck_assert(stat(path.c_str(), &st2) == 0);
     ck_assert(st1.st_ino != st2.st_ino);  // replaced, not rewritten in place: the plugin sees a new inode
@@ -137,7 +137,7 @@ START_TEST(atomic_write) {
     }
     // A directory in the way: rename fails, the temporary is removed.
     ck_assert(mkdir((d + "/adir").c_str(), 0755) == 0);
-    aws_write_file(d + "/adir/f", "x");
+    write_file(d + "/adir/f", "x");
     try {
         write_file_atomically(d + "/adir", "x");
         ck_abort_msg("no exception");

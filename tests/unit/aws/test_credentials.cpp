@@ -67,12 +67,12 @@ struct FakeImds {
 };
 
 std::string files_dir() {
-    std::string d = aws_test_dir();
-    aws_write_file(d + "/credentials",
+    std::string d = test_dir();
+    write_file(d + "/credentials",
                    "# comment\n[default]\naws_access_key_id = AKIDFILEDEFAULT\naws_secret_access_key = secretdefault\n\n"
                    "[dev]\naws_access_key_id =AKIDDEV  \naws_secret_access_key=secret/dev+x=\naws_session_token = tokdev\n"
                    "; another comment\n[half]\naws_access_key_id = AKIDHALF\n");
-    aws_write_file(d + "/config",
+    write_file(d + "/config",
                    "[default]\nregion = eu-central-1\n[profile dev]\nregion=us-west-2\ns3 =\n  max_concurrent_requests = 5\n"
                    "[profile cfgonly]\naws_access_key_id = AKIDCFG\naws_secret_access_key = secretcfg\nregion = sa-east-1\n"
                    "[dev]\nregion = wrong-1\n[profile regiononly]\nregion = ca-central-1\n");
@@ -158,7 +158,7 @@ START_TEST(profiles) {
 END_TEST
 
 START_TEST(home_files_and_nothing_found) {
-    std::string home = aws_test_dir();
+    std::string home = test_dir();
     FakeImds disabled;
     CredentialsOptions o;
     o.env = Env::fixed({{"HOME", home}});
@@ -170,7 +170,7 @@ START_TEST(home_files_and_nothing_found) {
     ck_assert_msg(what.find("instance role") != std::string::npos, "%s", what.c_str());
 
     ck_assert(mkdir((home + "/.aws").c_str(), 0700) == 0);
-    aws_write_file(home + "/.aws/credentials", "[default]\naws_access_key_id=AKIDHOME\naws_secret_access_key=s\n");
+    write_file(home + "/.aws/credentials", "[default]\naws_access_key_id=AKIDHOME\naws_secret_access_key=s\n");
     EXPECT_STR(default_credentials_chain(o)->get().access_key_id, "AKIDHOME");
 
     // Partial keys in the environment are an error, not a fall-through.
@@ -185,7 +185,7 @@ END_TEST
 // The shared files are read inside srun and slurmstepd: a FIFO or a device
 // in their place counts as no file, at once.
 START_TEST(shared_files_not_regular) {
-    std::string d = aws_test_dir();
+    std::string d = test_dir();
     ck_assert_int_eq(mkfifo((d + "/fifo").c_str(), 0600), 0);
     SharedFiles f = SharedFiles::load(
         Env::fixed({{"AWS_SHARED_CREDENTIALS_FILE", d + "/fifo"}, {"AWS_CONFIG_FILE", "/dev/zero"}}));

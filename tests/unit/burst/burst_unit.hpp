@@ -16,6 +16,7 @@
 #include "burst/context.hpp"
 #include "config.hpp"
 #include "../expect.hpp"
+#include "../support.hpp"
 
 Suite* hostlist_suite();
 Suite* resume_file_suite();
@@ -24,11 +25,6 @@ Suite* fleet_suite();
 Suite* state_suite();
 Suite* resume_suite();
 Suite* reconcile_suite();
-
-TCase* make_tcase(const char* name);
-std::string test_dir();
-void write_file(const std::string& path, const std::string& text);
-std::string read_file(const std::string& path);
 
 namespace burst_test {
 

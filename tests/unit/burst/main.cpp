@@ -1,5 +1,4 @@
 // Runs the burst core's unit tests; the fakes they share.
-#include <ftw.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -10,40 +9,6 @@
 
 #include "aws/clock.hpp"
 #include "burst_unit.hpp"
-
-namespace {
-
-std::string tmp_root;
-
-int remove_entry(const char* path, const struct stat*, int, struct FTW*) { return ::remove(path); }
-
-}  // namespace
-
-TCase* make_tcase(const char* name) {
-    TCase* tc = tcase_create(name);
-    tcase_set_timeout(tc, 60);
-    return tc;
-}
-
-std::string test_dir() {
-    std::string tmpl = tmp_root + "/t-XXXXXX";
-    ck_assert_msg(mkdtemp(&tmpl[0]) != nullptr, "mkdtemp(%s) failed", tmpl.c_str());
-    return tmpl;
-}
-
-void write_file(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    ck_assert_msg(out.good(), "cannot write %s", path.c_str());
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 namespace burst_test {
 
@@ -309,23 +274,6 @@ World::World(const std::string& extra_conf) : dir(test_dir()) {
 }  // namespace burst_test
 
 int main() {
-    const char* base = getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/stratus-burst-unit-XXXXXX";
-    if (!mkdtemp(&tmpl[0])) {
-        perror("mkdtemp");
-        return 99;
-    }
-    tmp_root = tmpl;
-    SRunner* sr = srunner_create(hostlist_suite());
-    srunner_add_suite(sr, resume_file_suite());
-    srunner_add_suite(sr, node_map_suite());
-    srunner_add_suite(sr, fleet_suite());
-    srunner_add_suite(sr, state_suite());
-    srunner_add_suite(sr, resume_suite());
-    srunner_add_suite(sr, reconcile_suite());
-    srunner_run_all(sr, getenv("CK_VERBOSITY") ? CK_ENV : CK_VERBOSE);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    nftw(tmp_root.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    return failed == 0 ? 0 : 1;
+    return run_suites("burst", {hostlist_suite(), resume_file_suite(), node_map_suite(), fleet_suite(), state_suite(),
+                                resume_suite(), reconcile_suite()});
 }
