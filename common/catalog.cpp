@@ -70,9 +70,7 @@ std::string InstanceType::region_list() const {
     std::vector<std::string> names;
     for (const RegionOffer& r : regions) names.push_back(r.region);
     std::sort(names.begin(), names.end());
-    std::string out;
-    for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-    return out;
+    return join(names, ", ");
 }
 
 namespace {

@@ -15,12 +15,6 @@ void add_if(JsonObject& j, std::string_view key, const std::optional<T>& v) {
     if (v) j.add(key, uint64_t{*v});
 }
 
-std::string join(const std::vector<std::string>& v) {
-    std::string out;
-    for (const std::string& s : v) out += (out.empty() ? "" : ",") + s;
-    return out;
-}
-
 // A whole number of the comment, within T's range; nullopt otherwise.
 template <class T>
 std::optional<T> whole(const JsonValue* v) {

@@ -234,10 +234,9 @@ std::string explain(const Needs& n, const PartitionConfig& p, const std::vector<
                    big.type->name + ", " + std::to_string(big.usable_memory_mib) + " MiB usable)";
         }
         case kRegion: {
-            std::string where;
-            for (const PartitionType& pt : p.types)
-                where += (where.empty() ? "" : "; ") + pt.type->name + " is offered in " + pt.type->region_list();
-            return "no instance type is offered in " + *n.region + " (" + where + ")";
+            std::vector<std::string> where;
+            for (const PartitionType& pt : p.types) where.push_back(pt.type->name + " is offered in " + pt.type->region_list());
+            return "no instance type is offered in " + *n.region + " (" + join(where, "; ") + ")";
         }
         case kNodes: {
             uint64_t fewest = 0;

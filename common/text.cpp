@@ -41,6 +41,15 @@ std::vector<std::string> split_list(std::string_view s, char sep) {
     return out;
 }
 
+std::string join(const std::vector<std::string>& pieces, std::string_view sep) {
+    std::string out;
+    for (const std::string& p : pieces) {
+        if (!out.empty()) out += sep;
+        out += p;
+    }
+    return out;
+}
+
 std::optional<uint64_t> parse_u64(std::string_view s) noexcept {
     if (s.empty() || s.size() > 20) return std::nullopt;
     uint64_t v = 0;

@@ -16,6 +16,8 @@ std::string lower(std::string_view s);
 
 // Splits on `sep`, trimming each piece and dropping empty pieces.
 std::vector<std::string> split_list(std::string_view s, char sep = ',');
+// The pieces with `sep` between them: "a,b,c".
+std::string join(const std::vector<std::string>& pieces, std::string_view sep = ",");
 
 // Strict decimal parsers: the whole string must be the number, no sign,
 // no overflow. nullopt otherwise.

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "slurm_api.hpp"
+#include "text.hpp"
 
 namespace stratus::slurm {
 
@@ -17,15 +18,6 @@ std::string error_text() {
     int e = last_error();
     const char* s = slurm_strerror(e);
     return std::string(s ? s : "unknown error") + " (" + std::to_string(e) + ")";
-}
-
-std::string join(const std::vector<std::string>& v) {
-    std::string out;
-    for (const std::string& s : v) {
-        if (!out.empty()) out += ',';
-        out += s;
-    }
-    return out;
 }
 
 // One update RPC per chunk of nodes (a hostlist of thousands is fine for

@@ -78,12 +78,6 @@ std::string price_text(const std::optional<double>& p) {
     return buf;
 }
 
-std::string join(const std::vector<std::string>& items, const char* sep) {
-    std::string out;
-    for (const std::string& i : items) out += (out.empty() ? "" : sep) + i;
-    return out;
-}
-
 // "$0.0386-$0.0631"
 std::string spot_range(const stratus::RegionOffer& r) {
     auto end = [](const std::optional<double>& v) { return v ? price_text(v).substr(0, price_text(v).size() - 2) : "?"; };
@@ -154,7 +148,7 @@ int cmd_show(const stratus::Config& cfg, const std::vector<std::string>& rest) {
     if (t->gpus) std::printf("accelerators:    %u x %s\n", t->gpus, t->gpu_model.c_str());
     std::printf("EFA:             %s\nnetwork:         %g Gbps\n", t->efa ? "yes" : "no", t->network_gbps);
     const stratus::RegionOffer* r = t->in_region(cfg.region);
-    std::string zones = r ? join(r->zones, ", ") : "";
+    std::string zones = r ? stratus::join(r->zones, ", ") : "";
     std::printf("zones (%s): %s\n", cfg.region.c_str(),
                 r ? (zones.empty() ? "offered, zones unknown" : zones.c_str())
                   : t->regions.empty() ? "unknown" : ("not offered (offered in " + t->region_list() + ")").c_str());
@@ -190,12 +184,12 @@ int cmd_regions(const stratus::Config& cfg, const std::vector<std::string>& rest
     else std::printf("%-16s %-36s %14s %s\n", "REGION", "ZONES", "ON-DEMAND", "SPOT");
     for (const stratus::RegionOffer* r : offers) {
         if (csv) {
-            std::printf("%s,%s,%s,%s,%s,%s\n", t->name.c_str(), r->region.c_str(), join(r->zones, ";").c_str(),
+            std::printf("%s,%s,%s,%s,%s,%s\n", t->name.c_str(), r->region.c_str(), stratus::join(r->zones, ";").c_str(),
                         number(r->usd_per_hour[od]).c_str(), number(r->usd_per_hour[spot]).c_str(),
                         !r->usd_per_hour[spot] ? "" : r->spot_is_snapshot ? "snapshot" : "current");
             continue;
         }
-        std::string zones = r->zones.empty() ? "-" : join(r->zones, ",");
+        std::string zones = r->zones.empty() ? "-" : stratus::join(r->zones, ",");
         std::string spot_text = !r->usd_per_hour[spot]  ? "unknown"
                                 : r->spot_is_snapshot ? price_text(r->usd_per_hour[spot]) + " (snapshot " + spot_range(*r) + ")"
                                                       : price_text(r->usd_per_hour[spot]);

@@ -61,12 +61,6 @@ std::string price_cell(const std::optional<double>& p) {
     return buf;
 }
 
-std::string zone_cell(const std::vector<std::string>& zones) {
-    std::string out;
-    for (const std::string& z : zones) out += (out.empty() ? "" : ";") + z;
-    return out;
-}
-
 }  // namespace
 
 std::vector<CatalogRow> build_catalog_rows(const std::string& region, const std::vector<ec2::InstanceTypeInfo>& types,
@@ -120,7 +114,7 @@ std::string catalog_csv(const std::vector<CatalogRow>& rows, const std::vector<s
     for (const CatalogRow& r : rows) {
         out += r.instance_type + "," + r.arch + "," + std::to_string(r.vcpus) + "," + std::to_string(r.memory_mib) + "," +
                std::to_string(r.gpus) + "," + r.gpu_model + "," + (r.efa ? "true" : "false") + "," + r.region + "," +
-               zone_cell(r.zones) + "," + price_cell(r.ondemand_usd_per_hour) + "," + price_cell(r.spot_usd_per_hour) + "\n";
+               join(r.zones, ";") + "," + price_cell(r.ondemand_usd_per_hour) + "," + price_cell(r.spot_usd_per_hour) + "\n";
     }
     return out;
 }

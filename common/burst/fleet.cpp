@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "burst/sha256.hpp"
+#include "text.hpp"
 
 namespace stratus::burst {
 
@@ -89,14 +90,13 @@ ec2::CreateFleetRequest build_fleet_request(const FleetSpec& spec, uint32_t coun
         rank += 1;
     }
     if (lt.overrides.empty()) {
-        std::string types, subnets;
-        for (const std::string& t : spec.types) types += (types.empty() ? "" : ", ") + t;
+        std::vector<std::string> subnets;
         for (const std::string& s : p.subnets) {
             auto z = spec.subnet_zones.find(s);
-            subnets += (subnets.empty() ? "" : ", ") + s + (z == spec.subnet_zones.end() ? "" : " in " + z->second);
+            subnets.push_back(s + (z == spec.subnet_zones.end() ? "" : " in " + z->second));
         }
-        throw std::invalid_argument("partition " + p.name + ": no subnet is in a zone that offers " + types + " (" +
-                                    subnets + "); fix Subnets= in stratus.conf");
+        throw std::invalid_argument("partition " + p.name + ": no subnet is in a zone that offers " +
+                                    join(spec.types, ", ") + " (" + join(subnets, ", ") + "); fix Subnets= in stratus.conf");
     }
     r.launch_template_configs.push_back(std::move(lt));
     r.total_target_capacity = count;

@@ -8,17 +8,9 @@
 
 #include "aws/clock.hpp"
 #include "hostlist.hpp"
+#include "text.hpp"
 
 namespace stratus::burst {
-
-inline std::string join(const std::vector<std::string>& v, const char* sep = ",") {
-    std::string out;
-    for (const std::string& s : v) {
-        if (!out.empty()) out += sep;
-        out += s;
-    }
-    return out;
-}
 
 // A compact hostlist for log lines.
 inline std::string hosts(const std::vector<std::string>& nodes) {
