@@ -1,6 +1,7 @@
 #include "config.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 #include "conf_reader.hpp"
@@ -372,6 +373,23 @@ Config load_config(const std::string& stratus_conf, const std::string& slurm_con
         cfg.partitions.push_back(std::move(p.config));
     }
     return cfg;
+}
+
+Config default_config() {
+    Config cfg;
+    auto catalog = std::make_shared<Catalog>(Catalog::builtin());
+    catalog->price_spot_from_snapshot(cfg.spot_snapshot_end);
+    cfg.catalog = catalog;
+    return cfg;
+}
+
+Config load_config_or_default(const std::string& stratus_conf, bool named, const std::string& slurm_conf) {
+    if (!named) {
+        FILE* f = std::fopen(stratus_conf.c_str(), "r");
+        if (!f) return default_config();
+        std::fclose(f);
+    }
+    return load_config(stratus_conf, slurm_conf);
 }
 
 std::string default_stratus_conf_path(const char* slurm_confdir) {

@@ -111,6 +111,13 @@ struct Config {
 // regular files of kMaxFileBytes (file.hpp) at most, and all of them together too.
 Config load_config(const std::string& stratus_conf, const std::string& slurm_conf);
 
+// The configuration of a node or tool without stratus.conf: the built-in
+// catalog (spot priced as load_config() prices it) and every default.
+Config default_config();
+// The tools' rule: default_config() when `stratus_conf` was not named by the
+// user and cannot be opened, else load_config() (which throws ConfigError).
+Config load_config_or_default(const std::string& stratus_conf, bool named, const std::string& slurm_conf);
+
 // Where stratus.conf lives: $STRATUS_CONF, else the directory of
 // $SLURM_CONF, else `slurm_confdir` (Slurm's built-in default).
 std::string default_stratus_conf_path(const char* slurm_confdir);

@@ -84,23 +84,6 @@ std::string spot_range(const stratus::RegionOffer& r) {
     return end(r.spot_snapshot_min) + "-" + end(r.spot_snapshot_max);
 }
 
-// Loads stratus.conf, or falls back to the built-in catalog with defaults
-// when no file exists and none was named.
-stratus::Config load(const Args& a) {
-    std::string slurm_conf = stratus::default_slurm_conf_path(STRATUS_SLURM_CONFDIR);
-    if (!a.conf_given) {
-        if (FILE* f = std::fopen(a.conf.c_str(), "r")) std::fclose(f);
-        else {
-            stratus::Config cfg;
-            auto catalog = std::make_shared<stratus::Catalog>(stratus::Catalog::builtin());
-            catalog->price_spot_from_snapshot(cfg.spot_snapshot_end);
-            cfg.catalog = catalog;
-            return cfg;
-        }
-    }
-    return stratus::load_config(a.conf, slurm_conf);
-}
-
 std::string features(const stratus::InstanceType& t) {
     std::string f = t.name + "," + t.family + "," + stratus::arch_name(t.arch);
     if (t.gpus) f += ",gpu";
@@ -374,7 +357,8 @@ int run(int argc, char** argv) {
 
     stratus::Config cfg;
     try {
-        cfg = load(a);
+        cfg = stratus::load_config_or_default(a.conf, a.conf_given,
+                                              stratus::default_slurm_conf_path(STRATUS_SLURM_CONFDIR));
     } catch (const stratus::ConfigError& e) {
         std::fprintf(stderr, "stratus-catalog: %s\n", e.what());
         return 1;

@@ -93,18 +93,6 @@ private:
     std::optional<std::string> inline_;
 };
 
-stratus::Config load(const Args& a, const std::string& slurm_conf) {
-    if (!a.conf_given) {
-        if (FILE* f = std::fopen(a.conf.c_str(), "r")) std::fclose(f);
-        else {
-            stratus::Config cfg;
-            cfg.catalog = std::make_shared<stratus::Catalog>(stratus::Catalog::builtin());
-            return cfg;
-        }
-    }
-    return stratus::load_config(a.conf, slurm_conf);
-}
-
 // libslurm exits the process when it cannot read slurm.conf: check first.
 bool slurm_ready(const std::string& slurm_conf) {
     if (FILE* f = std::fopen(slurm_conf.c_str(), "r")) {
@@ -261,7 +249,7 @@ int run(int argc, char** argv) {
     std::string slurm_conf = stratus::default_slurm_conf_path(STRATUS_SLURM_CONFDIR);
     stratus::Config cfg;
     try {
-        cfg = load(a, slurm_conf);
+        cfg = stratus::load_config_or_default(a.conf, a.conf_given, slurm_conf);
     } catch (const stratus::ConfigError& e) {
         return fail(e.what());
     }

@@ -110,18 +110,6 @@ std::string find_slurm_conf() {
     return stratus::default_slurm_conf_path(STRATUS_SLURM_CONFDIR);
 }
 
-stratus::Config load_config(const std::string& conf, bool given, const std::string& slurm_conf) {
-    if (!given) {
-        if (FILE* f = std::fopen(conf.c_str(), "r")) std::fclose(f);
-        else {
-            stratus::Config cfg;
-            cfg.catalog = std::make_shared<stratus::Catalog>(stratus::Catalog::builtin());
-            return cfg;
-        }
-    }
-    return stratus::load_config(conf, slurm_conf);
-}
-
 std::string summary(const stratus::JobCost& c) {
     std::string types;
     std::vector<std::pair<std::string, unsigned>> counts;
@@ -275,7 +263,7 @@ int run(int argc, char** argv) {
     if (!o.conf_given) o.conf = stratus::default_stratus_conf_path(STRATUS_SLURM_CONFDIR);
     stratus::Config cfg;
     try {
-        cfg = load_config(o.conf, o.conf_given, slurm_conf);
+        cfg = stratus::load_config_or_default(o.conf, o.conf_given, slurm_conf);
     } catch (const stratus::ConfigError& e) {
         log_line(LOG_ERR, e.what());
         return 1;

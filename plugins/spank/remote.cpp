@@ -33,8 +33,7 @@ std::optional<std::string> job_env(spank_t sp, const char* name) {
 // tasks fork) from the node's slurm.conf features and stratus.conf.
 struct NodeFacts {
     std::string node;
-    std::shared_ptr<const Config> cfg;  // may be null: no stratus.conf on the node
-    std::shared_ptr<const Catalog> catalog;  // owns *type: cfg's catalog, or the built-in one without cfg
+    std::shared_ptr<const Config> cfg;  // owns *type; default_config() without a stratus.conf on the node
     const InstanceType* type = nullptr;
     Arch arch = host_arch();
     Capacity capacity = Capacity::on_demand;
@@ -76,18 +75,17 @@ int remote_user_init(spank_t sp) {
         f->cfg = std::make_shared<const Config>(load_config(stratus_conf_path(), slurm_conf_path()));
     } catch (const ConfigError& e) {
         slurm_debug("stratus: %s", e.what());
+        f->cfg = std::make_shared<const Config>(default_config());
     }
-    f->catalog = f->cfg ? f->cfg->catalog : std::make_shared<const Catalog>(Catalog::builtin());
     if (auto features = node_features(slurm_conf_path(), f->node))
-        f->type = instance_type_in_features(*f->catalog, *features);
-    if (!f->type) f->type = type_from_imds(*f->catalog);
+        f->type = instance_type_in_features(*f->cfg->catalog, *features);
+    if (!f->type) f->type = type_from_imds(*f->cfg->catalog);
     const PartitionConfig* part = nullptr;
-    if (f->cfg)
-        if (auto p = job_env(sp, "SLURM_JOB_PARTITION")) part = f->cfg->find_partition(*p);
+    if (auto p = job_env(sp, "SLURM_JOB_PARTITION")) part = f->cfg->find_partition(*p);
     f->capacity = f->options.capacity.value_or(part ? part->capacity : Capacity::on_demand);
     if (f->type) {
         f->arch = f->type->arch;
-        f->usd_per_hour = f->type->price(f->cfg ? f->cfg->region : "us-east-1", f->capacity);
+        f->usd_per_hour = f->type->price(f->cfg->region, f->capacity);
     }
     facts() = std::move(f);
     return 0;
