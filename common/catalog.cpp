@@ -43,6 +43,10 @@ std::optional<SpotSnapshotEnd> parse_spot_snapshot_end(std::string_view s) noexc
 
 const char* spot_snapshot_end_name(SpotSnapshotEnd e) noexcept { return e == SpotSnapshotEnd::min ? "min" : "max"; }
 
+const char* spot_snapshot_basis_name(SpotSnapshotEnd e) noexcept {
+    return e == SpotSnapshotEnd::min ? "spot_snapshot_min" : "spot_snapshot_max";
+}
+
 const RegionOffer* InstanceType::in_region(std::string_view region) const noexcept {
     for (const RegionOffer& r : regions)
         if (r.region == region) return &r;

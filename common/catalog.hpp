@@ -43,6 +43,8 @@ enum class Offered { yes, no, unknown };
 enum class SpotSnapshotEnd { max, min };
 std::optional<SpotSnapshotEnd> parse_spot_snapshot_end(std::string_view s) noexcept;
 const char* spot_snapshot_end_name(SpotSnapshotEnd e) noexcept;
+// "spot_snapshot_max": how the AdminComment names a price from that end.
+const char* spot_snapshot_basis_name(SpotSnapshotEnd e) noexcept;
 
 struct InstanceType {
     std::string name;

@@ -86,10 +86,11 @@ NodePrice node_price(const Config& cfg, const InstanceType& type, Capacity capac
     NodePrice p;
     std::optional<double> usd;
     if (capacity == Capacity::spot) {
-        usd = type.price(cfg.region, Capacity::spot);
+        if (const RegionOffer* offer = type.in_region(cfg.region)) {
+            usd = offer->usd_per_hour[static_cast<int>(Capacity::spot)];
+            p.spot_snapshot = usd && offer->spot_is_snapshot;
+        }
         if (usd) p.priced_as = Capacity::spot;
-        const RegionOffer* offer = type.in_region(cfg.region);
-        p.spot_snapshot = usd && offer && offer->spot_is_snapshot;
     }
     if (!usd) usd = type.price(cfg.region, Capacity::on_demand);
     if (usd) p.micros_per_hour = usd_to_micros(*usd);
@@ -151,8 +152,7 @@ JobCost compute_job_cost(const Config& cfg, const std::vector<std::string>& node
             NodePrice p = node_price(cfg, *t, capacity);
             n.micros_per_hour = p.micros_per_hour;
             n.priced_as = p.priced_as;
-            if (p.spot_snapshot)
-                job.spot_snapshot_basis = std::string("spot_snapshot_") + spot_snapshot_end_name(cfg.spot_snapshot_end);
+            if (p.spot_snapshot) job.spot_snapshot_basis = spot_snapshot_basis_name(cfg.spot_snapshot_end);
         }
         job.nodes.push_back(std::move(n));
     }

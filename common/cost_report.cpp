@@ -330,7 +330,6 @@ SpendTotals sum_actual_spend(const std::vector<JobCostRecord>& records, std::tim
 
 // ---- times -------------------------------------------------------------------------
 
-
 std::optional<std::time_t> parse_report_time(std::string_view s, std::time_t now) noexcept {
     s = trim(s);
     if (iequals(s, "now")) return now;

@@ -398,7 +398,7 @@ std::string admin_comment_json(const Config& cfg, const JobRequest& r, const Est
         .add("region", cfg.region)
         .add("nodes", uint64_t{e.nodes})
         .add("usd_per_node_hour", e.usd_per_node_hour);
-    if (e.spot_snapshot) j.add("price_basis", std::string("spot_snapshot_") + spot_snapshot_end_name(cfg.spot_snapshot_end));
+    if (e.spot_snapshot) j.add("price_basis", spot_snapshot_basis_name(cfg.spot_snapshot_end));
     if (e.minutes) j.add("minutes", uint64_t{*e.minutes});
     else j.add_null("minutes");
     j.add("basis", time_basis_name(e.basis)).add("est_usd", e.usd);

@@ -238,26 +238,27 @@ std::optional<ec2::CreateFleetResult> Resumer::create_fleet(const ec2::CreateFle
 // once of EC2 and kept there. Without an answer the launch goes ahead
 // unchecked (EC2 then refuses a type a zone lacks, and fail-over moves on).
 std::map<std::string, std::string> Resumer::subnet_zones(const PartitionConfig& p) {
-    std::map<std::string, std::string> known = ctx_.store.load().subnet_zones, out;
+    std::map<std::string, std::string> known = ctx_.store.load().subnet_zones;
     std::vector<std::string> missing;
     for (const std::string& s : p.subnets)
         if (!known.count(s)) missing.push_back(s);
     if (!missing.empty()) {
         try {
-            std::vector<ec2::Subnet> found = ctx_.ec2.describe_subnets(missing);
+            std::map<std::string, std::string> learned;
+            for (const ec2::Subnet& s : ctx_.ec2.describe_subnets(missing))
+                if (!s.availability_zone_id.empty()) learned[s.subnet_id] = s.availability_zone_id;
             ctx_.store.update([&](BurstState& st) {
-                for (const ec2::Subnet& s : found)
-                    if (!s.availability_zone_id.empty()) st.subnet_zones[s.subnet_id] = s.availability_zone_id;
+                for (const auto& [subnet, zone] : learned) st.subnet_zones[subnet] = zone;
             });
-            for (const ec2::Subnet& s : found)
-                if (!s.availability_zone_id.empty()) known[s.subnet_id] = s.availability_zone_id;
+            known.insert(learned.begin(), learned.end());
         } catch (const aws::AwsError& e) {
             ctx_.log.warning("partition " + p.name + ": DescribeSubnets failed (" + e.what() +
                              "); launching without zone checks");
         }
     }
+    std::map<std::string, std::string> out;
     for (const std::string& s : p.subnets)
-        if (known.count(s)) out[s] = known[s];
+        if (auto z = known.find(s); z != known.end()) out[s] = z->second;
     return out;
 }
 
@@ -269,6 +270,9 @@ void Resumer::launch(Group& g) {
     std::set<std::string> excluded;  // types that failed with a capacity error in this run
     std::vector<LaunchError> errors;  // everything EC2 said, for the reason
     const std::map<std::string, std::string> zones = subnet_zones(*g.partition);
+    for (const ZoneSkip& z : zone_skips(FleetSpec{g.partition, g.types, g.capacity, {}, cfg_.region, zones}))
+        ctx_.log.info("partition " + part + ": not asking for " + z.instance_type + " in " + z.subnet + " (" + z.zone_id +
+                      "): " + cfg_.region + "'s zone does not offer it (instance catalog)");
     for (unsigned attempt = 0; !remaining.empty(); ++attempt) {
         if (ctx_.past_deadline()) {
             for (const std::string& n : remaining)
@@ -318,10 +322,6 @@ void Resumer::launch(Group& g) {
             });
             std::string token = fleet_client_token(b_.cluster_name, gens, attempt);
             FleetSpec spec{g.partition, types, g.capacity, g.tags, cfg_.region, zones};
-            if (attempt == 0)
-                for (const ZoneSkip& z : zone_skips(spec))
-                    ctx_.log.info("partition " + part + ": not asking for " + z.instance_type + " in " + z.subnet + " (" +
-                                  z.zone_id + "): " + cfg_.region + "'s zone does not offer it (instance catalog)");
             ec2::CreateFleetRequest request;
             try {
                 request = build_fleet_request(spec, static_cast<uint32_t>(batch.size()), token);
