@@ -64,6 +64,20 @@ std::string text_of(const XmlNode& parent, std::initializer_list<std::string_vie
     return parent.path(path).text();
 }
 
+// An answer whose items are ROOT/SET/item, as most Describe calls give
+// them: the root must be `response`; `read` turns each item into a T.
+template <class T, class Read>
+Page<T> parse_item_page(std::string_view xml, const char* response, const char* set, Read read) {
+    XmlDoc doc = XmlDoc::parse(xml);
+    XmlNode root = doc.root();
+    if (root.name() != response) throw XmlParseError(std::string("expected ") + response + ", got " + std::string(root.name()));
+    Page<T> page;
+    page.request_id = request_id_of(root);
+    page.next_token = std::string(trim(root.child_text_or_empty("nextToken")));
+    for (const XmlNode& it : root.child(set).children("item")) page.items.push_back(read(it));
+    return page;
+}
+
 }  // namespace
 
 const char* capacity_type_name(CapacityType t) noexcept { return t == CapacityType::spot ? "spot" : "on-demand"; }
@@ -245,14 +259,7 @@ QueryParams serialize_describe_instance_types(const std::vector<std::string>& ty
 }
 
 Page<InstanceTypeInfo> parse_describe_instance_types(std::string_view xml) {
-    XmlDoc doc = XmlDoc::parse(xml);
-    XmlNode root = doc.root();
-    if (root.name() != "DescribeInstanceTypesResponse")
-        throw XmlParseError("expected DescribeInstanceTypesResponse, got " + std::string(root.name()));
-    Page<InstanceTypeInfo> page;
-    page.request_id = request_id_of(root);
-    page.next_token = std::string(trim(root.child_text_or_empty("nextToken")));
-    for (const XmlNode& it : root.child("instanceTypeSet").children("item")) {
+    return parse_item_page<InstanceTypeInfo>(xml, "DescribeInstanceTypesResponse", "instanceTypeSet", [](const XmlNode& it) {
         InstanceTypeInfo t;
         t.instance_type = it.child_text_or_empty("instanceType");
         t.current_generation = flag(it.child("currentGeneration"));
@@ -281,9 +288,8 @@ Page<InstanceTypeInfo> parse_describe_instance_types(std::string_view xml) {
         t.network_performance = net.child_text_or_empty("networkPerformance");
         for (const XmlNode& card : net.child("networkCards").children("item"))
             t.baseline_network_gbps += decimal(card.child("baselineBandwidthInGbps"));
-        page.items.push_back(std::move(t));
-    }
-    return page;
+        return t;
+    });
 }
 
 // ---- DescribeSpotPriceHistory -----------------------------------------------
@@ -313,21 +319,14 @@ QueryParams serialize_describe_instance_type_offerings(const std::string& locati
 }
 
 Page<InstanceTypeOffering> parse_describe_instance_type_offerings(std::string_view xml) {
-    XmlDoc doc = XmlDoc::parse(xml);
-    XmlNode root = doc.root();
-    if (root.name() != "DescribeInstanceTypeOfferingsResponse")
-        throw XmlParseError("expected DescribeInstanceTypeOfferingsResponse, got " + std::string(root.name()));
-    Page<InstanceTypeOffering> page;
-    page.request_id = request_id_of(root);
-    page.next_token = std::string(trim(root.child_text_or_empty("nextToken")));
-    for (const XmlNode& it : root.child("instanceTypeOfferingSet").children("item")) {
-        InstanceTypeOffering o;
-        o.instance_type = std::string(trim(it.child_text_or_empty("instanceType")));
-        o.location_type = std::string(trim(it.child_text_or_empty("locationType")));
-        o.location = std::string(trim(it.child_text_or_empty("location")));
-        page.items.push_back(std::move(o));
-    }
-    return page;
+    return parse_item_page<InstanceTypeOffering>(
+        xml, "DescribeInstanceTypeOfferingsResponse", "instanceTypeOfferingSet", [](const XmlNode& it) {
+            InstanceTypeOffering o;
+            o.instance_type = std::string(trim(it.child_text_or_empty("instanceType")));
+            o.location_type = std::string(trim(it.child_text_or_empty("locationType")));
+            o.location = std::string(trim(it.child_text_or_empty("location")));
+            return o;
+        });
 }
 
 QueryParams serialize_describe_subnets(const std::vector<std::string>& subnet_ids, const std::string& next_token) {
@@ -338,32 +337,17 @@ QueryParams serialize_describe_subnets(const std::vector<std::string>& subnet_id
 }
 
 Page<Subnet> parse_describe_subnets(std::string_view xml) {
-    XmlDoc doc = XmlDoc::parse(xml);
-    XmlNode root = doc.root();
-    if (root.name() != "DescribeSubnetsResponse")
-        throw XmlParseError("expected DescribeSubnetsResponse, got " + std::string(root.name()));
-    Page<Subnet> page;
-    page.request_id = request_id_of(root);
-    page.next_token = std::string(trim(root.child_text_or_empty("nextToken")));
-    for (const XmlNode& it : root.child("subnetSet").children("item")) {
+    return parse_item_page<Subnet>(xml, "DescribeSubnetsResponse", "subnetSet", [](const XmlNode& it) {
         Subnet s;
         s.subnet_id = std::string(trim(it.child_text_or_empty("subnetId")));
         s.availability_zone = std::string(trim(it.child_text_or_empty("availabilityZone")));
         s.availability_zone_id = std::string(trim(it.child_text_or_empty("availabilityZoneId")));
-        page.items.push_back(std::move(s));
-    }
-    return page;
+        return s;
+    });
 }
 
 Page<SpotPrice> parse_describe_spot_price_history(std::string_view xml) {
-    XmlDoc doc = XmlDoc::parse(xml);
-    XmlNode root = doc.root();
-    if (root.name() != "DescribeSpotPriceHistoryResponse")
-        throw XmlParseError("expected DescribeSpotPriceHistoryResponse, got " + std::string(root.name()));
-    Page<SpotPrice> page;
-    page.request_id = request_id_of(root);
-    page.next_token = std::string(trim(root.child_text_or_empty("nextToken")));
-    for (const XmlNode& it : root.child("spotPriceHistorySet").children("item")) {
+    return parse_item_page<SpotPrice>(xml, "DescribeSpotPriceHistoryResponse", "spotPriceHistorySet", [](const XmlNode& it) {
         SpotPrice s;
         s.instance_type = it.child_text_or_empty("instanceType");
         s.product_description = it.child_text_or_empty("productDescription");
@@ -372,9 +356,8 @@ Page<SpotPrice> parse_describe_spot_price_history(std::string_view xml) {
         s.usd_per_hour = *price;
         s.timestamp = it.child_text_or_empty("timestamp");
         s.availability_zone = it.child_text_or_empty("availabilityZone");
-        page.items.push_back(std::move(s));
-    }
-    return page;
+        return s;
+    });
 }
 
 // ---- the client ---------------------------------------------------------------
