@@ -65,10 +65,10 @@ struct CatalogRefresh {
     size_t spot_records = 0;         // spot price records read
 };
 
-// Calls the four APIs (a failed DescribeInstanceTypeOfferings is a warning:
-// the rows then have no zones) (an EC2 client built from `ec2_config` with its
+// Calls the four APIs (an EC2 client built from `ec2_config` with its
 // region set to `region`, a Pricing client from `pricing_config`) and
-// builds the rows for `region` (`only`: restrict to these types).
+// builds the rows for `region` (`only`: restrict to these types). A failed
+// DescribeInstanceTypeOfferings is a warning: the rows then have no zones.
 // Throws AwsError (and std::bad_alloc).
 CatalogRefresh refresh_catalog(const ClientConfig& ec2_config, const ClientConfig& pricing_config,
                                const std::string& region, const std::vector<std::string>& only);
